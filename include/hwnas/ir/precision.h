@@ -1,0 +1,38 @@
+// Numeric precision of weights and activations, and their sizes in bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace hwnas::ir {
+
+enum class Precision { Int8, Int16, Fp16, Fp32 };
+
+inline int64_t bytes_per_element(Precision p) {
+  switch (p) {
+    case Precision::Int8: return 1;
+    case Precision::Int16: return 2;
+    case Precision::Fp16: return 2;
+    case Precision::Fp32: return 4;
+  }
+  return 4;
+}
+
+inline std::string_view precision_name(Precision p) {
+  switch (p) {
+    case Precision::Int8: return "int8";
+    case Precision::Int16: return "int16";
+    case Precision::Fp16: return "fp16";
+    case Precision::Fp32: return "fp32";
+  }
+  return "fp32";
+}
+
+inline std::optional<Precision> precision_from_name(std::string_view name) {
+  for (Precision p : {Precision::Int8, Precision::Int16, Precision::Fp16, Precision::Fp32})
+    if (precision_name(p) == name) return p;
+  return std::nullopt;
+}
+
+}  // namespace hwnas::ir
