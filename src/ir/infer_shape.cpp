@@ -1,7 +1,9 @@
 // Shape inference and parameter shapes for every operator kind.
 #include "hwnas/ir/infer_shape.h"
 
+#include <optional>
 #include <string>
+#include <type_traits>
 
 namespace hwnas::ir {
 namespace {
@@ -103,6 +105,65 @@ Result<Shape> infer_reshape(const ReshapeAttrs& a, const Shape& x) {
   return out;
 }
 
+// Bounds that keep all shape arithmetic inside int64: attribute values and dims are at most
+// kMaxExtent, and a tensor holds at most kMaxElements.
+constexpr int64_t kMaxExtent = (int64_t{1} << 31) - 1;
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+
+// Elements of `s`, or -1 when they exceed kMaxElements (computed without overflow).
+int64_t bounded_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s.dims) {
+    if (d <= 0) return d == 0 ? 0 : -1;
+    if (n > kMaxElements / d) return -1;
+    n *= d;
+  }
+  return n;
+}
+
+std::optional<std::string> out_of_range(std::initializer_list<int64_t> values) {
+  for (int64_t v : values)
+    if (v > kMaxExtent || v < -kMaxExtent) return "attribute value " + std::to_string(v) + " is out of range";
+  return std::nullopt;
+}
+
+// Rejects attribute values so large that shape arithmetic could overflow.
+std::optional<std::string> attrs_out_of_range(const Attrs& attrs) {
+  return std::visit(
+      [](const auto& a) -> std::optional<std::string> {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, InputAttrs>) {
+          for (int64_t d : a.shape.dims)
+            if (d > kMaxExtent) return "input dim " + std::to_string(d) + " is out of range";
+          return std::nullopt;
+        } else if constexpr (std::is_same_v<A, Conv2dAttrs>) {
+          return out_of_range({a.out_channels, a.kernel_h, a.kernel_w, a.stride_h, a.stride_w, a.pad_top, a.pad_left,
+                               a.pad_bottom, a.pad_right, a.dilation_h, a.dilation_w, a.groups});
+        } else if constexpr (std::is_same_v<A, LinearAttrs>) {
+          return out_of_range({a.out_features});
+        } else if constexpr (std::is_same_v<A, PoolAttrs>) {
+          return out_of_range({a.kernel_h, a.kernel_w, a.stride_h, a.stride_w, a.pad_top, a.pad_left, a.pad_bottom,
+                               a.pad_right});
+        } else if constexpr (std::is_same_v<A, ResizeAttrs>) {
+          return out_of_range({a.out_h, a.out_w});
+        } else if constexpr (std::is_same_v<A, PadAttrs>) {
+          return out_of_range({a.pad_top, a.pad_left, a.pad_bottom, a.pad_right});
+        } else if constexpr (std::is_same_v<A, ReshapeAttrs>) {
+          for (int64_t d : a.shape)
+            if (d > kMaxExtent || d < -kMaxExtent) return "reshape dim " + std::to_string(d) + " is out of range";
+          return std::nullopt;
+        } else if constexpr (std::is_same_v<A, ConcatAttrs> || std::is_same_v<A, FlattenAttrs> ||
+                             std::is_same_v<A, SoftmaxAttrs>) {
+          return out_of_range({a.axis});
+        } else {
+          return std::nullopt;
+        }
+      },
+      attrs);
+}
+
+Result<Shape> infer_unchecked(OpKind kind, const Attrs& attrs, const std::vector<Shape>& in);
+
 int64_t normalise_axis(int64_t axis, size_t rank) {
   return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
 }
@@ -111,6 +172,18 @@ int64_t normalise_axis(int64_t axis, size_t rank) {
 
 Result<Shape> infer_shape(OpKind kind, const Attrs& attrs, const std::vector<Shape>& in) {
   if (!attrs_match(kind, attrs)) return fail("attributes of the wrong type for " + std::string(op_name(kind)));
+  if (auto message = attrs_out_of_range(attrs)) return fail(*message);
+  for (const Shape& s : in)
+    if (bounded_numel(s) < 0) return fail("input shape " + str(s) + " is too large or has a non-positive dim");
+  auto out = infer_unchecked(kind, attrs, in);
+  if (out && bounded_numel(*out) < 0)
+    return fail("output shape " + str(*out) + " has more than " + std::to_string(kMaxElements) + " elements");
+  return out;
+}
+
+namespace {
+
+Result<Shape> infer_unchecked(OpKind kind, const Attrs& attrs, const std::vector<Shape>& in) {
   size_t want = kind == OpKind::Input ? 0 : is_elementwise_binary(kind) ? 2 : 1;
   if (kind == OpKind::Concat) {
     if (in.empty()) return fail("concat needs at least one input");
@@ -224,6 +297,8 @@ Result<Shape> infer_shape(OpKind kind, const Attrs& attrs, const std::vector<Sha
   }
   return fail("unknown operator kind");
 }
+
+}  // namespace
 
 std::vector<Param> make_params(OpKind kind, const Attrs& attrs, const std::vector<Shape>& in) {
   switch (kind) {

@@ -162,3 +162,26 @@ TEST(Builder, ScopesNamesAndKeepsFirstError) {
 
 }  // namespace
 }  // namespace hwnas::ir
+
+namespace hwnas::ir {
+namespace {
+
+TEST(ShapeInference, HugeValuesAreRejectedNotOverflowed) {
+  // Found by fuzzing: these once overflowed int64 arithmetic inside shape inference.
+  EXPECT_NE(infer_error(OpKind::Input, InputAttrs{{int64_t{1} << 40, int64_t{1} << 40}}, {}).find("out of range"),
+            std::string::npos);
+  EXPECT_NE(infer_error(OpKind::Flatten, FlattenAttrs{0}, {{int64_t{1} << 30, int64_t{1} << 30, int64_t{1} << 30}})
+                .find("too large"),
+            std::string::npos);
+  EXPECT_NE(infer_error(OpKind::Pad, PadAttrs{INT64_MAX, 0, 0, 0, 0.0}, {{1, 8, 10, 10}}).find("out of range"),
+            std::string::npos);
+  Conv2dAttrs conv = Conv2dAttrs::make(8, 3);
+  conv.dilation_h = INT64_MAX;
+  EXPECT_NE(infer_error(OpKind::Conv2d, conv, {{1, 8, 10, 10}}).find("out of range"), std::string::npos);
+  EXPECT_NE(infer_error(OpKind::Resize, ResizeAttrs{ResizeMode::Nearest, 1 << 30, 1 << 30, false}, {{1024, 1024, 4, 4}})
+                .find("more than"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace hwnas::ir
