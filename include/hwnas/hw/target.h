@@ -56,6 +56,9 @@ class Target {
   virtual std::vector<Kernel> partition(const ir::Graph& graph) const = 0;
   virtual Result<KernelMeasurement> measure_kernel(const ir::Graph& graph, const Kernel& kernel) = 0;
   virtual Result<NetworkMeasurement> measure_network(const ir::Graph& graph) = 0;
+  // The channel count this target works in multiples of (its parallelism factor along
+  // channels), for curating a search space; 1 where the target has none or does not know it.
+  virtual int64_t channel_multiple() const { return 1; }
 };
 
 }  // namespace hwnas::hw

@@ -1,0 +1,109 @@
+// fork/exec of a shell command with captured output and a timeout that kills its process group.
+#include "run_command.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace hwnas::hw::detail {
+namespace {
+
+void append_capped(std::string& buffer, const char* data, size_t size, size_t cap) {
+  buffer.append(data, size);
+  if (buffer.size() > cap) buffer.erase(0, buffer.size() - cap);
+}
+
+}  // namespace
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'')
+      quoted += "'\\''";
+    else
+      quoted += c;
+  }
+  return quoted + "'";
+}
+
+Result<CommandRun> run_shell_command(const std::string& command, double timeout_s, size_t max_output_bytes) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0) return Error{"cannot create a pipe: " + std::string(std::strerror(errno))};
+  if (pipe(err_pipe) != 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    return Error{"cannot create a pipe: " + std::string(std::strerror(errno))};
+  }
+  const pid_t pid = fork();
+  if (pid < 0) {
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    return Error{"cannot start a process: " + std::string(std::strerror(errno))};
+  }
+  if (pid == 0) {  // child: own process group, so a timeout kills everything it started
+    setpgid(0, 0);
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also from the parent, so the group exists before any kill
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+
+  CommandRun run;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buffer[4096];
+  while (open_fds > 0) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
+    if (left <= 0) {
+      run.timed_out = true;
+      break;
+    }
+    int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left, 1000)));
+    if (ready < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        append_capped(i == 0 ? run.out : run.err, buffer, static_cast<size_t>(n), max_output_bytes);
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (const pollfd& fd : fds)
+    if (fd.fd >= 0) close(fd.fd);
+  // The command may close its output and go on running: wait for it within the deadline too.
+  int status = 0;
+  while (!run.timed_out) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      run.timed_out = true;
+      break;
+    }
+    usleep(2000);
+  }
+  if (run.timed_out) {
+    kill(-pid, SIGKILL);  // the group we created: the shell and whatever it started
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (WIFEXITED(status)) run.exit_status = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
+  return run;
+}
+
+}  // namespace hwnas::hw::detail
