@@ -1,0 +1,58 @@
+// The search configuration file (`hwnas search CONFIG`, docs/search.md): space, target,
+// evaluators, objectives and budgets, algorithm, trials, seed, store and output paths.
+//
+//   auto config = search::load_search_config("search.yaml");
+//   auto config = search::parse_search_config(search::default_search_config_yaml(), "builtin:default");
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hwnas/search/algorithm.h"
+#include "hwnas/search/cost_model.h"
+#include "hwnas/search/successive_halving.h"
+
+namespace hwnas::search {
+
+struct CommandEvaluatorConfig {
+  std::string command;  // template with {yaml} {onnx} {arch} {fidelity} {seed} {dir}
+  std::vector<std::string> required{"accuracy"};
+  double timeout_s = 3600;
+};
+
+struct SearchConfig {
+  std::string source;                       // where it was read from
+  std::string space = "mobilenet_curated";  // a built-in space name, or a path (relative to the config's folder)
+  std::string target = "ethos-u55-256";     // anything hw::make_target accepts
+  bool hardware = true;                     // the hardware evaluator (latency, energy, memory)
+  std::vector<CommandEvaluatorConfig> commands;
+  CostModel cost_model;
+  AlgorithmOptions algorithm;
+  int trials = 200;
+  uint64_t seed = 0;
+  double fidelity = 1.0;
+  std::string store = "hwnas-search.db";    // relative paths are relative to the working directory
+  std::string output = "hwnas-search-out";  // best.yaml, best.onnx, best_arch.yaml
+  // multi_fidelity: {candidates, eta, min_fidelity}: successive halving instead of `trials`
+  // evaluations at `fidelity` (see successive_halving.h).
+  std::optional<HalvingOptions> halving;
+
+  // A hash of what the trials' results depend on (space, target, evaluators, cost model,
+  // algorithm, seed, fidelity) but not of trials, store or output: a resumed run must match it.
+  std::string fingerprint() const;
+};
+
+// The YAML of the built-in default search (a curated MobileNet-family space on the
+// ethos-u55-256 simulator, latency under a memory budget and a capacity floor, evolution, 200
+// trials).
+std::string_view default_search_config_yaml();
+
+// Parses a config; errors name `source_name`, the line and the field (unknown fields with a
+// did-you-mean). A relative space path is resolved against `base_dir` when it names a file.
+Result<SearchConfig> parse_search_config(std::string_view text, std::string_view source_name, const std::string& base_dir = "");
+Result<SearchConfig> load_search_config(const std::string& path);
+
+}  // namespace hwnas::search

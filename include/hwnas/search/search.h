@@ -1,0 +1,80 @@
+// The search loop: ask, deduplicate, evaluate, score, record, tell; resumable from the store.
+//
+//   std::mt19937_64 rng(options.seed);   // made inside run_search from options.seed
+//   auto result = search::run_search(space, *algorithm, evaluator, cost_model, &store, options, on_progress);
+//
+// Each proposal is canonicalised (space::SearchSpace::canonical_key); a key evaluated before
+// (in this run or a resumed one) is told its cached result again and is not a new trial. A new
+// key becomes trial t: "running" in the store, evaluated, then "done" or "failed".
+//
+// Resume: the trials already finished in the store are replayed in order through the same
+// ask/tell sequence (an algorithm's state is a function of that sequence and the seed), each
+// checked against the proposal it replays: no finished trial is lost or evaluated twice; a
+// trial left "running" by a crash is evaluated again.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hwnas/search/algorithm.h"
+#include "hwnas/search/evaluator.h"
+#include "hwnas/search/store.h"
+
+namespace hwnas::search {
+
+struct SearchOptions {
+  int trials = 100;          // distinct architectures to evaluate in all (resumed ones included)
+  uint64_t seed = 0;         // of the algorithm's generator; trial t's evaluation seed is seed + t
+  double fidelity = 1.0;     // recorded on every trial and passed to the evaluator
+  // Proposals allowed per trial before the loop gives up on a space it has exhausted.
+  int max_proposals_per_trial = 50;
+};
+
+struct SearchProgress {
+  int trials_done = 0;       // finished trials (replayed ones included)
+  int trials_total = 0;
+  int replayed = 0;          // of trials_done, read back from the store
+  int cache_hits = 0;        // proposals answered from the cache
+  bool has_best = false;
+  double best_cost = 0;
+  Metrics best_metrics;
+  double elapsed_s = 0;      // of this run's evaluations
+  double eta_s = 0;          // remaining trials x mean evaluation time of this run
+  const TrialRecord* last = nullptr;
+};
+
+struct SearchResult {
+  std::vector<TrialRecord> trials;  // in trial order
+  int best = -1;                    // index of the feasible trial of least cost; -1 when none
+  std::vector<size_t> pareto;       // indices of the feasible non-dominated trials
+  int proposals = 0;
+  int cache_hits = 0;
+  int replayed = 0;
+  bool exhausted = false;           // stopped early: the algorithm kept proposing known architectures
+};
+
+// Runs (or resumes, when `store` holds trials) a search. `store` may be null (nothing recorded).
+// Errors: a store that does not replay (different space, seed or algorithm), a store write
+// that fails. An architecture that fails to evaluate is a "failed" trial, not an error.
+Result<SearchResult> run_search(const space::SearchSpace& space, SearchAlgorithm& algorithm, Evaluator& evaluator,
+                                const CostModel& cost_model, ExperimentStore* store, const SearchOptions& options,
+                                const std::function<void(const SearchProgress&)>& on_progress = {});
+
+// Checks that every hard budget can be met at all: evaluates the space's smallest
+// architectures (SearchSpace::minimal_architectures) and fails with a clear message when, for
+// some budget, even the smallest value they reach is over it ("latency_us <= 100 is
+// impossible: the smallest architecture of space 'x' needs 412.5").
+Status check_budgets_reachable(const space::SearchSpace& space, Evaluator& evaluator, const CostModel& cost_model);
+
+// The scores of finished trials under `cost_model` (failed ones infeasible).
+std::vector<Score> trial_scores(const std::vector<TrialRecord>& trials, const CostModel& cost_model);
+
+// The feasible done trial of least cost; -1 when there is none.
+int best_trial(const std::vector<TrialRecord>& trials);
+
+// The score a failed evaluation gets: infeasible, far over every budget.
+Score failed_score(const CostModel& cost_model);
+
+}  // namespace hwnas::search

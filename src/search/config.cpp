@@ -1,0 +1,356 @@
+// Reads the search configuration YAML (docs/search.md) into a SearchConfig.
+#include "hwnas/search/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../hw/suggest.h"
+#include "hwnas/space/space.h"
+
+namespace hwnas::search {
+namespace {
+
+constexpr std::string_view kDefaultConfig = R"yaml(# The built-in default search: the fastest network on an Arm Ethos-U55-256 (simulated) with
+# at least 100 M MACs (a capacity floor standing in for accuracy until training is plugged in)
+# whose weights and peak activations fit in 2 MB.
+space: mobilenet_curated
+target: ethos-u55-256
+evaluators: [hardware]
+objectives: [latency_us]
+budgets:
+  memory_bytes: {max: 2000000}
+  macs: {min: 100000000}
+algorithm: {name: evolution, population: 20, sample: 5}
+trials: 200
+seed: 0
+store: hwnas-search.db
+output: hwnas-search-out
+)yaml";
+
+struct Reader {
+  std::string source;
+  Error error_at(const YAML::Node& node, const std::string& field, const std::string& message) const {
+    std::string where = source;
+    if (node.IsDefined() && node.Mark().line >= 0) where += ":" + std::to_string(node.Mark().line + 1);
+    return Error{where + ": " + field + ": " + message};
+  }
+  Status fields(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) const {
+    if (!map.IsMap()) return error_at(map, path, "expected a map");
+    for (const auto& entry : map) {
+      const std::string key = entry.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return error_at(entry.first, path.empty() ? key : path + "." + key,
+                        "unknown field" + hw::detail::did_you_mean(key, allowed) + " (fields: " + list + ")");
+      }
+    }
+    return {};
+  }
+  Result<double> number(const YAML::Node& node, const std::string& field) const {
+    if (!node.IsScalar()) return error_at(node, field, "expected a number");
+    const std::string text = node.Scalar();
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v)) return error_at(node, field, "'" + text + "' is not a number");
+    return v;
+  }
+  Result<int64_t> integer(const YAML::Node& node, const std::string& field) const {
+    auto v = number(node, field);
+    if (!v) return v.error();
+    if (*v != std::floor(*v) || std::fabs(*v) > 9e15) return error_at(node, field, "'" + node.Scalar() + "' is not an integer");
+    return static_cast<int64_t>(*v);
+  }
+  Result<std::string> text(const YAML::Node& node, const std::string& field) const {
+    if (!node.IsScalar()) return error_at(node, field, "expected a string");
+    return node.Scalar();
+  }
+};
+
+Result<Objective> parse_objective(const Reader& r, const YAML::Node& node) {
+  Objective o;
+  if (node.IsScalar()) {
+    o.metric = node.Scalar();
+    if (o.metric == "accuracy" || o.metric == "macs") o.direction = Direction::Maximize;
+    return o;
+  }
+  if (Status s = r.fields(node, "objectives[]", {"metric", "direction"}); !s) return s.error();
+  auto metric = r.text(node["metric"], "objectives[].metric");
+  if (!metric) return metric.error();
+  o.metric = *metric;
+  if (node["direction"]) {
+    auto d = r.text(node["direction"], "objectives[].direction");
+    if (!d) return d.error();
+    if (*d == "minimize") o.direction = Direction::Minimize;
+    else if (*d == "maximize") o.direction = Direction::Maximize;
+    else return r.error_at(node["direction"], "objectives[].direction", "'" + *d + "' is not minimize or maximize");
+  }
+  return o;
+}
+
+}  // namespace
+
+std::string_view default_search_config_yaml() { return kDefaultConfig; }
+
+std::string SearchConfig::fingerprint() const {
+  std::ostringstream text;
+  text.precision(17);
+  text << "space=" << space << "\ntarget=" << target << "\nhardware=" << hardware << "\n";
+  for (const auto& c : commands) {
+    text << "command=" << c.command << " timeout=" << c.timeout_s << " required=";
+    for (const auto& k : c.required) text << k << ",";
+    text << "\n";
+  }
+  for (const auto& o : cost_model.objectives) text << "objective=" << o.metric << ":" << (o.direction == Direction::Minimize ? "min" : "max") << "\n";
+  for (const auto& b : cost_model.budgets) text << "budget=" << b.metric << ":" << b.min << ":" << b.max << "\n";
+  if (cost_model.reward)
+    text << "reward=" << cost_model.reward->accuracy_metric << ":" << cost_model.reward->latency_metric << ":"
+         << cost_model.reward->target << ":" << cost_model.reward->w << "\n";
+  const AlgorithmOptions& a = algorithm;
+  text << "algorithm=" << a.name << ":" << a.population << ":" << a.sample << ":" << a.mutations << ":" << a.learning_rate << ":"
+       << a.baseline_decay << ":" << a.nsga_population << ":" << a.crossover_probability << ":" << a.mutation_probability << "\n";
+  text << "seed=" << seed << "\nfidelity=" << fidelity << "\n";
+  if (halving) text << "halving=" << halving->candidates << ":" << halving->eta << ":" << halving->min_fidelity << "\n";
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text.str()) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(h));
+  return buffer;
+}
+
+Result<SearchConfig> parse_search_config(std::string_view text, std::string_view source_name, const std::string& base_dir) {
+  Reader r{std::string(source_name)};
+  YAML::Node loaded;
+  try {
+    loaded = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return Error{r.source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg};
+  }
+  const YAML::Node root = loaded;
+  if (!root.IsMap()) return Error{r.source + ": expected a map (space, target, objectives, budgets, algorithm, trials, ...)"};
+  try {
+    if (Status s = r.fields(root, "", {"space", "target", "evaluators", "objectives", "budgets", "reward", "algorithm", "trials", "seed",
+                                       "fidelity", "store", "output", "multi_fidelity"});
+        !s)
+      return s.error();
+    SearchConfig c;
+    c.source = r.source;
+    if (root["space"]) {
+      auto v = r.text(root["space"], "space");
+      if (!v) return v.error();
+      c.space = *v;
+      if (!space::builtin_space_yaml(c.space) && !base_dir.empty() && std::filesystem::path(c.space).is_relative()) {
+        std::error_code ec;
+        const auto candidate = std::filesystem::path(base_dir) / c.space;
+        if (std::filesystem::exists(candidate, ec)) c.space = candidate.string();
+      }
+    }
+    if (root["target"]) {
+      auto v = r.text(root["target"], "target");
+      if (!v) return v.error();
+      c.target = *v;
+    }
+    if (root["evaluators"]) {
+      const YAML::Node list = root["evaluators"];
+      if (!list.IsSequence() || list.size() == 0) return r.error_at(list, "evaluators", "expected a non-empty list");
+      c.hardware = false;
+      for (const auto& e : list) {
+        if (e.IsScalar()) {
+          if (e.Scalar() != "hardware")
+            return r.error_at(e, "evaluators", "unknown evaluator '" + e.Scalar() + "'" + hw::detail::did_you_mean(e.Scalar(), {"hardware"}) +
+                                                   " (evaluators: hardware, {command: ...})");
+          c.hardware = true;
+          continue;
+        }
+        if (Status s = r.fields(e, "evaluators[]", {"command", "required", "timeout_s"}); !s) return s.error();
+        CommandEvaluatorConfig command;
+        auto t = r.text(e["command"], "evaluators[].command");
+        if (!t) return t.error();
+        command.command = *t;
+        if (e["required"]) {
+          if (!e["required"].IsSequence()) return r.error_at(e["required"], "evaluators[].required", "expected a list of metric names");
+          command.required.clear();
+          for (const auto& k : e["required"]) command.required.push_back(k.Scalar());
+        }
+        if (e["timeout_s"]) {
+          auto v = r.number(e["timeout_s"], "evaluators[].timeout_s");
+          if (!v) return v.error();
+          if (*v <= 0) return r.error_at(e["timeout_s"], "evaluators[].timeout_s", "must be positive");
+          command.timeout_s = *v;
+        }
+        c.commands.push_back(command);
+      }
+    }
+    if (root["objectives"]) {
+      const YAML::Node list = root["objectives"];
+      if (!list.IsSequence() || list.size() == 0) return r.error_at(list, "objectives", "expected a non-empty list");
+      for (const auto& o : list) {
+        auto objective = parse_objective(r, o);
+        if (!objective) return objective.error();
+        c.cost_model.objectives.push_back(*objective);
+      }
+    } else {
+      c.cost_model.objectives.push_back({"latency_us", Direction::Minimize});
+    }
+    if (root["budgets"]) {
+      const YAML::Node map = root["budgets"];
+      if (!map.IsMap()) return r.error_at(map, "budgets", "expected a map such as {latency_us: 5000, memory_bytes: {max: 2000000}}");
+      for (const auto& entry : map) {
+        Budget b;
+        b.metric = entry.first.Scalar();
+        const std::string field = "budgets." + b.metric;
+        if (entry.second.IsScalar()) {
+          auto v = r.number(entry.second, field);
+          if (!v) return v.error();
+          b.max = *v;
+        } else {
+          if (Status s = r.fields(entry.second, field, {"max", "min"}); !s) return s.error();
+          if (entry.second["max"]) {
+            auto v = r.number(entry.second["max"], field + ".max");
+            if (!v) return v.error();
+            b.max = *v;
+          }
+          if (entry.second["min"]) {
+            auto v = r.number(entry.second["min"], field + ".min");
+            if (!v) return v.error();
+            b.min = *v;
+          }
+        }
+        c.cost_model.budgets.push_back(b);
+      }
+    }
+    if (root["reward"]) {
+      const YAML::Node node = root["reward"];
+      if (Status s = r.fields(node, "reward", {"target_latency_us", "target", "w", "accuracy", "latency"}); !s) return s.error();
+      MnasReward reward;
+      const YAML::Node target = node["target_latency_us"] ? node["target_latency_us"] : node["target"];
+      if (!target) return r.error_at(node, "reward.target_latency_us", "missing");
+      auto t = r.number(target, "reward.target_latency_us");
+      if (!t) return t.error();
+      reward.target = *t;
+      if (node["w"]) {
+        auto w = r.number(node["w"], "reward.w");
+        if (!w) return w.error();
+        reward.w = *w;
+      }
+      if (node["accuracy"]) reward.accuracy_metric = node["accuracy"].Scalar();
+      if (node["latency"]) reward.latency_metric = node["latency"].Scalar();
+      c.cost_model.reward = reward;
+    }
+    if (Status s = c.cost_model.validate(); !s) return Error{r.source + ": " + s.error().message};
+    if (root["algorithm"]) {
+      const YAML::Node node = root["algorithm"];
+      if (node.IsScalar()) {
+        c.algorithm.name = node.Scalar();
+      } else {
+        if (Status s = r.fields(node, "algorithm", {"name", "population", "sample", "mutations", "learning_rate", "baseline_decay",
+                                                   "crossover_probability", "mutation_probability"});
+            !s)
+          return s.error();
+        auto n = r.text(node["name"], "algorithm.name");
+        if (!n) return n.error();
+        c.algorithm.name = *n;
+        auto set_int = [&](const char* key, int& out) -> Status {
+          if (!node[key]) return {};
+          auto v = r.integer(node[key], std::string("algorithm.") + key);
+          if (!v) return v.error();
+          if (*v < 1 || *v > 1000000) return r.error_at(node[key], std::string("algorithm.") + key, "must be in [1, 1000000]");
+          out = static_cast<int>(*v);
+          return {};
+        };
+        auto set_real = [&](const char* key, double& out) -> Status {
+          if (!node[key]) return {};
+          auto v = r.number(node[key], std::string("algorithm.") + key);
+          if (!v) return v.error();
+          out = *v;
+          return {};
+        };
+        if (Status s = set_int("population", c.algorithm.name == "nsga2" ? c.algorithm.nsga_population : c.algorithm.population); !s) return s.error();
+        if (Status s = set_int("sample", c.algorithm.sample); !s) return s.error();
+        if (Status s = set_int("mutations", c.algorithm.mutations); !s) return s.error();
+        if (Status s = set_real("learning_rate", c.algorithm.learning_rate); !s) return s.error();
+        if (Status s = set_real("baseline_decay", c.algorithm.baseline_decay); !s) return s.error();
+        if (Status s = set_real("crossover_probability", c.algorithm.crossover_probability); !s) return s.error();
+        if (Status s = set_real("mutation_probability", c.algorithm.mutation_probability); !s) return s.error();
+      }
+      const auto names = algorithm_names();
+      if (std::find(names.begin(), names.end(), c.algorithm.name) == names.end())
+        return r.error_at(node.IsScalar() ? node : node["name"], "algorithm.name",
+                          "unknown algorithm '" + c.algorithm.name + "'" + hw::detail::did_you_mean(c.algorithm.name, names) +
+                              " (algorithms: random, evolution, reinforce, nsga2)");
+    }
+    if (root["trials"]) {
+      auto v = r.integer(root["trials"], "trials");
+      if (!v) return v.error();
+      if (*v < 1 || *v > 10000000) return r.error_at(root["trials"], "trials", "must be in [1, 10000000]");
+      c.trials = static_cast<int>(*v);
+    }
+    if (root["seed"]) {
+      auto v = r.integer(root["seed"], "seed");
+      if (!v) return v.error();
+      if (*v < 0) return r.error_at(root["seed"], "seed", "must be non-negative");
+      c.seed = static_cast<uint64_t>(*v);
+    }
+    if (root["fidelity"]) {
+      auto v = r.number(root["fidelity"], "fidelity");
+      if (!v) return v.error();
+      if (!(*v > 0 && *v <= 1)) return r.error_at(root["fidelity"], "fidelity", "must be in (0, 1]");
+      c.fidelity = *v;
+    }
+    if (root["store"]) {
+      auto v = r.text(root["store"], "store");
+      if (!v) return v.error();
+      c.store = *v;
+    }
+    if (root["output"]) {
+      auto v = r.text(root["output"], "output");
+      if (!v) return v.error();
+      c.output = *v;
+    }
+    if (root["multi_fidelity"]) {
+      const YAML::Node node = root["multi_fidelity"];
+      if (Status s = r.fields(node, "multi_fidelity", {"candidates", "eta", "min_fidelity"}); !s) return s.error();
+      HalvingOptions halving;
+      if (node["candidates"]) {
+        auto v = r.integer(node["candidates"], "multi_fidelity.candidates");
+        if (!v) return v.error();
+        if (*v < 1 || *v > 1000000) return r.error_at(node["candidates"], "multi_fidelity.candidates", "must be in [1, 1000000]");
+        halving.candidates = static_cast<int>(*v);
+      }
+      if (node["eta"]) {
+        auto v = r.integer(node["eta"], "multi_fidelity.eta");
+        if (!v) return v.error();
+        if (*v < 2 || *v > 100) return r.error_at(node["eta"], "multi_fidelity.eta", "must be in [2, 100]");
+        halving.eta = static_cast<int>(*v);
+      }
+      if (node["min_fidelity"]) {
+        auto v = r.number(node["min_fidelity"], "multi_fidelity.min_fidelity");
+        if (!v) return v.error();
+        if (!(*v > 0 && *v <= 1)) return r.error_at(node["min_fidelity"], "multi_fidelity.min_fidelity", "must be in (0, 1]");
+        halving.min_fidelity = *v;
+      }
+      c.halving = halving;
+    }
+    if (!c.hardware && c.commands.empty()) return Error{r.source + ": evaluators: at least one evaluator is needed"};
+    return c;
+  } catch (const YAML::Exception& e) {
+    return Error{r.source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+}
+
+Result<SearchConfig> load_search_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path + ": cannot open the search configuration"};
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_search_config(buffer.str(), path, std::filesystem::path(path).parent_path().string());
+}
+
+}  // namespace hwnas::search

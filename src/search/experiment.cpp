@@ -1,0 +1,112 @@
+// prepare_experiment and open_store: a SearchConfig made into space, evaluators, algorithm and store.
+#include "hwnas/search/experiment.h"
+
+#include <filesystem>
+
+#include <fstream>
+#include <sstream>
+
+#include "hwnas/hw/presets.h"
+#include "hwnas/hw/registry.h"
+
+namespace hwnas::search {
+
+namespace {
+
+// A hash of what defines the target: a preset's or a spec file's YAML text, else its name.
+std::string target_version(const std::string& target) {
+  std::string text = target;
+  if (auto preset = hw::preset_yaml(target)) {
+    text = std::string(*preset);
+  } else if (std::ifstream in(target); in) {
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace
+
+SearchOptions Experiment::search_options() const {
+  SearchOptions options;
+  options.trials = config.trials;
+  options.seed = config.seed;
+  options.fidelity = config.fidelity;
+  return options;
+}
+
+Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_ptr<Evaluator> evaluator_override) {
+  Experiment e;
+  e.config = config;
+  auto target = hw::make_target(config.target);
+  if (!target) return target.error().within(config.source + ": target");
+  e.channel_multiple = (*target)->channel_multiple();
+  auto space = space::load_space_by_name(config.space, {.channel_multiple = e.channel_multiple});
+  if (!space) return space.error();
+  e.space = std::make_unique<space::SearchSpace>(std::move(*space));
+  if (evaluator_override) {
+    e.evaluator = std::move(evaluator_override);
+  } else {
+    std::vector<std::unique_ptr<Evaluator>> parts;
+    if (config.hardware) {
+      if (!e.space->has_network())
+        return Error{config.source + ": the hardware evaluator needs a space with a network; '" + e.space->name() + "' is custom"};
+      parts.push_back(std::make_unique<HardwareEvaluator>(std::move(*target)));
+    }
+    for (const CommandEvaluatorConfig& c : config.commands)
+      parts.push_back(std::make_unique<ExternalCommandEvaluator>(c.command, ExternalCommandEvaluator::Options{c.timeout_s, c.required}));
+    if (parts.size() == 1) e.evaluator = std::move(parts.front());
+    else e.evaluator = std::make_unique<CompositeEvaluator>(std::move(parts));
+  }
+  auto algorithm = make_algorithm(config.algorithm, *e.space);
+  if (!algorithm) return algorithm.error().within(config.source);
+  e.algorithm = std::move(*algorithm);
+  e.meta = {
+      {"space", e.space->name()},
+      {"space_version", e.space->version()},
+      {"target", config.target},
+      {"target_version", target_version(config.target)},
+      {"channel_multiple", std::to_string(e.channel_multiple)},
+      {"evaluator", e.evaluator->name()},
+      {"evaluator_version", e.evaluator->version()},
+      {"estimator_version", kNoEstimator},
+      {"algorithm", config.algorithm.name},
+      {"seed", std::to_string(config.seed)},
+      {"fidelity", std::to_string(config.fidelity)},
+      {"config_fingerprint", config.fingerprint()},
+      {"objectives", [&] {
+         std::string s;
+         for (const auto& o : config.cost_model.objectives)
+           s += (s.empty() ? "" : ",") + o.metric + (o.direction == Direction::Minimize ? ":min" : ":max");
+         return s;
+       }()},
+  };
+  return e;
+}
+
+Result<ExperimentStore> open_store(const Experiment& experiment, bool resume) {
+  const std::string& path = experiment.config.store;
+  std::error_code ec;
+  if (!resume || !std::filesystem::exists(path, ec)) return ExperimentStore::create(path, experiment.meta);
+  auto store = ExperimentStore::open(path);
+  if (!store) return store.error();
+  for (const char* key : {"space_version", "target_version", "config_fingerprint", "seed", "evaluator_version", "estimator_version"}) {
+    auto it = store->meta().find(key);
+    const std::string stored = it == store->meta().end() ? "(none)" : it->second;
+    const std::string wanted = experiment.meta.at(key);
+    if (stored != wanted)
+      return Error{path + ": cannot resume: its " + key + " is '" + stored + "' but this search's is '" + wanted +
+                   "' (the space, target, evaluators, objectives, algorithm or seed changed; start a new store)"};
+  }
+  return store;
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,127 @@
+// Successive halving: rungs of rising fidelity over the algorithm's first distinct proposals, resumable from the store.
+#include "hwnas/search/successive_halving.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace hwnas::search {
+namespace {
+
+double now_s() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+double monotonic_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+}  // namespace
+
+std::vector<double> halving_fidelities(double min_fidelity, int eta) {
+  std::vector<double> fidelities;
+  for (double f = min_fidelity; f < 1.0 - 1e-9 && fidelities.size() < 64; f *= eta) fidelities.push_back(f);
+  fidelities.push_back(1.0);
+  return fidelities;
+}
+
+Result<HalvingResult> successive_halving(const space::SearchSpace& space, SearchAlgorithm& algorithm, Evaluator& evaluator,
+                                         const CostModel& cost_model, ExperimentStore* store, const HalvingOptions& options) {
+  if (Status s = cost_model.validate(); !s) return s.error();
+  if (options.candidates < 1) return Error{"successive halving: candidates must be at least 1"};
+  if (options.eta < 2) return Error{"successive halving: eta must be at least 2"};
+  if (!(options.min_fidelity > 0 && options.min_fidelity <= 1)) return Error{"successive halving: min_fidelity must be in (0, 1]"};
+
+  std::vector<TrialRecord> stored;
+  if (store) {
+    auto read = store->trials();
+    if (!read) return read.error();
+    stored = std::move(*read);
+  }
+  std::mt19937_64 rng(options.seed);
+  HalvingResult result;
+  result.fidelities = halving_fidelities(options.min_fidelity, options.eta);
+
+  // The candidates: the algorithm's first distinct proposals.
+  std::vector<space::Architecture> candidates;
+  std::vector<std::string> keys;
+  for (long proposals = 0; static_cast<int>(candidates.size()) < options.candidates && proposals < 50L * options.candidates; ++proposals) {
+    space::Architecture arch = algorithm.ask(rng);
+    const std::string key = space.canonical_key(arch);
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    candidates.push_back(std::move(arch));
+    keys.push_back(key);
+  }
+
+  std::vector<size_t> alive(candidates.size());
+  std::iota(alive.begin(), alive.end(), 0);
+  for (size_t rung = 0; rung < result.fidelities.size() && !alive.empty(); ++rung) {
+    const double fidelity = result.fidelities[rung];
+    std::vector<size_t> rung_trials;
+    std::vector<Observation> observations;
+    for (size_t c : alive) {
+      const int64_t id = static_cast<int64_t>(result.trials.size());
+      TrialRecord record;
+      if (static_cast<size_t>(id) < stored.size() && stored[id].status != "running") {
+        record = stored[id];
+        if (record.key != keys[c] || std::fabs(record.fidelity - fidelity) > 1e-12)
+          return Error{store->path() + ": trial " + std::to_string(id) + " does not replay: the store has '" + record.key +
+                       "' at fidelity " + std::to_string(record.fidelity) + " where successive halving evaluates '" + keys[c] +
+                       "' at " + std::to_string(fidelity)};
+        ++result.replayed;
+      } else {
+        record.id = id;
+        record.arch = format_arch(candidates[c]);
+        record.key = keys[c];
+        record.fidelity = fidelity;
+        record.seed = options.seed + static_cast<uint64_t>(id);
+        record.started_at = now_s();
+        record.status = "running";
+        if (store)
+          if (Status s = store->begin_trial(record); !s) return s.error();
+        const double start = monotonic_s();
+        auto metrics = evaluator.evaluate({.space = space, .arch = candidates[c], .fidelity = fidelity, .seed = record.seed});
+        record.duration_s = monotonic_s() - start;
+        record.finished_at = now_s();
+        auto score = metrics ? cost_model.score(*metrics) : Result<Score>(metrics.error());
+        if (score) {
+          record.status = "done";
+          record.metrics = *metrics;
+          record.cost = score->cost;
+          record.feasible = score->feasible;
+        } else {
+          record.status = "failed";
+          record.error = score.error().message;
+          if (metrics) record.metrics = *metrics;
+          record.cost = failed_score(cost_model).cost;
+          record.feasible = false;
+        }
+        if (store)
+          if (Status s = store->finish_trial(record); !s) return s.error();
+      }
+      Observation o;
+      o.arch = candidates[c];
+      o.failed = record.status != "done";
+      auto score = o.failed ? Result<Score>(failed_score(cost_model)) : cost_model.score(record.metrics);
+      o.score = score ? *score : failed_score(cost_model);
+      observations.push_back(o);
+      rung_trials.push_back(result.trials.size());
+      result.trials.push_back(std::move(record));
+    }
+    for (const Observation& o : observations) algorithm.tell(o);
+    result.rungs.push_back(rung_trials);
+    // keep the best 1/eta (at least one) for the next rung, ties by candidate order
+    std::vector<size_t> order(alive.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return result.trials[rung_trials[a]].cost < result.trials[rung_trials[b]].cost; });
+    const size_t keep = std::max<size_t>(1, alive.size() / static_cast<size_t>(options.eta));
+    std::vector<size_t> next;
+    for (size_t k = 0; k < keep && k < order.size(); ++k) next.push_back(alive[order[k]]);
+    alive = std::move(next);
+  }
+  for (size_t i = 0; i < result.trials.size(); ++i) {
+    const TrialRecord& t = result.trials[i];
+    if (t.fidelity == 1.0 && t.status == "done" && t.feasible && (result.best < 0 || t.cost < result.trials[result.best].cost))
+      result.best = static_cast<int>(i);
+  }
+  return result;
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,68 @@
+// The built-in search spaces: the text of spaces/*.yaml (a test checks the two agree).
+#include "hwnas/space/space.h"
+
+namespace hwnas::space {
+namespace {
+
+struct BuiltinSpace {
+  const char* name;
+  const char* yaml;
+};
+
+const BuiltinSpace kBuiltinSpaces[] = {
+    {"mobilenet_curated", R"yaml(# A curated MobileNet-family macro space (docs/search.md): channel choices are the multiples of
+# the target's parallelism factor P in each range, plus a global depth multiplier.
+name: mobilenet_curated
+kind: macro
+input: {channels: 3, resolution: [96, 128, 160]}
+depth_multiplier: [0.5, 0.75, 1.0, 1.25]
+activation: relu6
+stem: {channels: {aligned: P, min: 16, max: 32}, stride: 2}
+stages:
+  - {block: [ibn, fused_ibn, conv], kernel: [3, 5], expansion: [1, 3], depth: [1], channels: {aligned: P, min: 16, max: 64}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {aligned: P, min: 16, max: 64}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {aligned: P, min: 32, max: 96}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3, 4], channels: {aligned: P, min: 64, max: 160}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {aligned: P, min: 96, max: 192}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {aligned: P, min: 160, max: 320}, stride: 2}
+head: {type: classification, classes: 10, conv_channels: 640}
+)yaml"},
+    {"mobilenet_uncurated", R"yaml(# The uncurated twin of mobilenet_curated (docs/search.md): the same ranges with every channel
+# count in steps of one, so most choices waste part of the accelerator's channel parallelism.
+name: mobilenet_uncurated
+kind: macro
+input: {channels: 3, resolution: [96, 128, 160]}
+depth_multiplier: [0.5, 0.75, 1.0, 1.25]
+activation: relu6
+stem: {channels: {min: 16, max: 32}, stride: 2}
+stages:
+  - {block: [ibn, fused_ibn, conv], kernel: [3, 5], expansion: [1, 3], depth: [1], channels: {min: 16, max: 64}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 16, max: 64}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 32, max: 96}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3, 4], channels: {min: 64, max: 160}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 96, max: 192}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 160, max: 320}, stride: 2}
+head: {type: classification, classes: 10, conv_channels: 640}
+)yaml"},
+};
+
+}  // namespace
+
+std::vector<std::string> builtin_space_names() {
+  std::vector<std::string> names;
+  for (const auto& s : kBuiltinSpaces) names.push_back(s.name);
+  return names;
+}
+
+std::optional<std::string_view> builtin_space_yaml(std::string_view name) {
+  for (const auto& s : kBuiltinSpaces)
+    if (name == s.name) return std::string_view(s.yaml);
+  return std::nullopt;
+}
+
+Result<SearchSpace> load_space_by_name(const std::string& name_or_path, const SpaceContext& context) {
+  if (auto text = builtin_space_yaml(name_or_path)) return parse_space(*text, "builtin:" + name_or_path, context);
+  return load_space(name_or_path, context);
+}
+
+}  // namespace hwnas::space

@@ -1,0 +1,436 @@
+// Reads the search-space YAML (docs/search.md) into a SearchSpace; every error names file, line and field.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "hwnas/space/space.h"
+#include "space_detail.h"
+
+namespace hwnas::space {
+namespace {
+
+struct Reader {
+  std::string source;
+
+  Error error_at(const YAML::Node& node, const std::string& field, const std::string& message) const {
+    std::string where = source;
+    if (node.IsDefined() && node.Mark().line >= 0) where += ":" + std::to_string(node.Mark().line + 1);
+    return Error{where + ": " + field + ": " + message};
+  }
+
+  // Every key of `map` must be in `allowed`; the error suggests the nearest.
+  Status check_fields(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) const {
+    if (!map.IsMap()) return error_at(map, path, "expected a map");
+    for (const auto& entry : map) {
+      const std::string key = entry.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return error_at(entry.first, path.empty() ? key : path + "." + key,
+                        "unknown field" + detail::did_you_mean(key, allowed) + " (fields: " + list + ")");
+      }
+    }
+    return {};
+  }
+
+  Result<double> number(const YAML::Node& node, const std::string& field) const {
+    if (!node.IsScalar()) return error_at(node, field, "expected a number");
+    const std::string text = node.Scalar();
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value))
+      return error_at(node, field, "'" + text + "' is not a number");
+    return value;
+  }
+
+  Result<int64_t> integer(const YAML::Node& node, const std::string& field) const {
+    auto v = number(node, field);
+    if (!v) return v.error();
+    if (*v != std::floor(*v) || std::fabs(*v) > 1e9) return error_at(node, field, "'" + node.Scalar() + "' is not an integer");
+    return static_cast<int64_t>(*v);
+  }
+
+  Result<std::string> text(const YAML::Node& node, const std::string& field) const {
+    if (!node.IsScalar()) return error_at(node, field, "expected a string");
+    return node.Scalar();
+  }
+};
+
+// Numeric choices: a scalar, a list, {min, max, step}, or {aligned: P|n, min, max | values, max_options}.
+struct NumericRule {
+  bool integer = true;
+  double min_value = 0;      // smallest allowed value (exclusive when min_exclusive)
+  bool min_exclusive = false;
+  bool odd = false;
+  bool allow_ranges = true;  // {min, max, ...} forms
+};
+
+std::string number_label(double value, const std::string& written) {
+  if (!written.empty()) return written;
+  if (value == std::floor(value) && std::fabs(value) < 1e15) return std::to_string(static_cast<int64_t>(value));
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+Result<Decision> numeric_decision(const Reader& r, const YAML::Node& node, const std::string& field,
+                                  const NumericRule& rule, const SpaceContext& context) {
+  Decision d;
+  d.name = field;
+  d.numeric = true;
+  std::vector<std::pair<double, std::string>> values;  // value, written label
+  auto add_value = [&](const YAML::Node& item) -> Status {
+    auto v = rule.integer ? Result<double>(0.0) : r.number(item, field);
+    if (rule.integer) {
+      auto i = r.integer(item, field);
+      if (!i) return i.error();
+      v = static_cast<double>(*i);
+    }
+    if (!v) return v.error();
+    values.push_back({*v, rule.integer ? "" : item.Scalar()});
+    return {};
+  };
+  if (!node.IsDefined() || node.IsNull()) return r.error_at(node, field, "missing");
+  if (node.IsScalar()) {
+    if (Status s = add_value(node); !s) return s.error();
+  } else if (node.IsSequence()) {
+    for (const auto& item : node)
+      if (Status s = add_value(item); !s) return s.error();
+  } else if (node.IsMap() && rule.allow_ranges) {
+    if (Status s = r.check_fields(node, field, {"aligned", "min", "max", "step", "values", "max_options"}); !s)
+      return s.error();
+    int64_t step = 1;
+    bool aligned = false;
+    if (node["aligned"]) {
+      aligned = true;
+      const YAML::Node a = node["aligned"];
+      if (a.IsScalar() && a.Scalar() == "P") {
+        step = std::max<int64_t>(1, context.channel_multiple);
+      } else {
+        auto n = r.integer(a, field + ".aligned");
+        if (!n) return n.error();
+        if (*n < 1) return r.error_at(a, field + ".aligned", "must be P (the target's parallelism factor) or a positive integer");
+        step = *n;
+      }
+      if (node["step"]) return r.error_at(node["step"], field + ".step", "give either aligned or step, not both");
+    } else if (node["step"]) {
+      auto s = r.integer(node["step"], field + ".step");
+      if (!s) return s.error();
+      if (*s < 1) return r.error_at(node["step"], field + ".step", "must be a positive integer");
+      step = *s;
+    }
+    if (node["values"]) {
+      if (node["min"] || node["max"]) return r.error_at(node, field, "give either values or min and max, not both");
+      if (!node["values"].IsSequence()) return r.error_at(node["values"], field + ".values", "expected a list");
+      for (const auto& item : node["values"]) {
+        auto i = r.integer(item, field + ".values");
+        if (!i) return i.error();
+        if (*i % step != 0)
+          return r.error_at(item, field + ".values",
+                            std::to_string(*i) + " is not a multiple of the alignment " + std::to_string(step) +
+                                (aligned ? " (the target's parallelism factor)" : ""));
+        values.push_back({static_cast<double>(*i), ""});
+      }
+    } else {
+      if (!node["min"] || !node["max"]) return r.error_at(node, field, "a range needs min and max");
+      auto lo = r.integer(node["min"], field + ".min");
+      if (!lo) return lo.error();
+      auto hi = r.integer(node["max"], field + ".max");
+      if (!hi) return hi.error();
+      if (*lo > *hi) return r.error_at(node, field, "min " + std::to_string(*lo) + " is above max " + std::to_string(*hi));
+      if (*hi - *lo > 100000) return r.error_at(node, field, "range too large");
+      const int64_t first = aligned ? ((*lo + step - 1) / step) * step : *lo;
+      for (int64_t v = first; v <= *hi; v += step) values.push_back({static_cast<double>(v), ""});
+      if (values.empty())
+        return r.error_at(node, field,
+                          "no multiple of " + std::to_string(step) + " in [" + std::to_string(*lo) + ", " +
+                              std::to_string(*hi) + "]");
+    }
+    if (node["max_options"]) {
+      auto m = r.integer(node["max_options"], field + ".max_options");
+      if (!m) return m.error();
+      if (*m < 1) return r.error_at(node["max_options"], field + ".max_options", "must be at least 1");
+      // Few, far-apart options: keep max_options values evenly spread, the ends included.
+      if (static_cast<int64_t>(values.size()) > *m) {
+        std::vector<std::pair<double, std::string>> kept;
+        const size_t n = values.size();
+        for (int64_t k = 0; k < *m; ++k) {
+          const size_t index = *m == 1 ? 0 : static_cast<size_t>(std::llround(static_cast<double>(k) * (n - 1) / (*m - 1)));
+          if (kept.empty() || kept.back().first != values[index].first) kept.push_back(values[index]);
+        }
+        values = kept;
+      }
+    }
+  } else {
+    return r.error_at(node, field, "expected a value, a list of values or a range");
+  }
+  if (values.empty()) return r.error_at(node, field, "empty list of choices");
+  std::set<double> seen;
+  for (const auto& [v, written] : values) {
+    if (!seen.insert(v).second) return r.error_at(node, field, "choice " + number_label(v, written) + " appears twice");
+    if (rule.min_exclusive ? v <= rule.min_value : v < rule.min_value)
+      return r.error_at(node, field,
+                        "choice " + number_label(v, written) + " must be " + (rule.min_exclusive ? "above " : "at least ") +
+                            number_label(rule.min_value, ""));
+    if (rule.odd && static_cast<int64_t>(v) % 2 == 0)
+      return r.error_at(node, field, "choice " + number_label(v, written) + " must be odd");
+    d.choices.push_back({number_label(v, written), v});
+  }
+  return d;
+}
+
+Result<Decision> block_decision(const Reader& r, const YAML::Node& node, const std::string& field) {
+  Decision d;
+  d.name = field;
+  d.numeric = false;
+  std::vector<YAML::Node> items;
+  if (node.IsScalar()) {
+    items.push_back(node);
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) items.push_back(item);
+  } else {
+    return r.error_at(node, field, "expected a block type or a list of block types");
+  }
+  if (items.empty()) return r.error_at(node, field, "empty list of choices");
+  const std::vector<std::string> names{"ibn", "fused_ibn", "grouped_ibn", "conv"};
+  for (const auto& item : items) {
+    auto t = r.text(item, field);
+    if (!t) return t.error();
+    if (!blocks::block_type_from_name(*t))
+      return r.error_at(item, field, "unknown block '" + *t + "'" + detail::did_you_mean(*t, names) + " (blocks: ibn, fused_ibn, grouped_ibn, conv)");
+    for (const auto& c : d.choices)
+      if (c.label == *t) return r.error_at(item, field, "block '" + *t + "' appears twice");
+    d.choices.push_back({*t, static_cast<double>(d.choices.size())});
+  }
+  return d;
+}
+
+Result<SearchSpace> parse_custom(const Reader& r, const YAML::Node& root, SearchSpace space,
+                                 std::vector<Decision>& decisions) {
+  const YAML::Node list = root["decisions"];
+  if (!list) return r.error_at(root, "decisions", "a custom space needs a list of decisions");
+  if (!list.IsSequence() || list.size() == 0) return r.error_at(list, "decisions", "expected a non-empty list");
+  std::set<std::string> names;
+  for (const auto& item : list) {
+    if (Status s = r.check_fields(item, "decisions[]", {"name", "choices"}); !s) return s.error();
+    auto name = r.text(item["name"], "decisions[].name");
+    if (!name) return name.error();
+    if (!names.insert(*name).second) return r.error_at(item, "decisions." + *name, "decision appears twice");
+    const YAML::Node choices = item["choices"];
+    const std::string field = "decisions." + *name + ".choices";
+    if (!choices || !choices.IsSequence()) return r.error_at(item, field, "expected a list of choices");
+    if (choices.size() == 0) return r.error_at(choices, field, "empty list of choices");
+    Decision d;
+    d.name = *name;
+    d.numeric = true;
+    for (const auto& c : choices) {
+      if (!c.IsScalar()) return r.error_at(c, field, "a choice must be a scalar");
+      char* end = nullptr;
+      const double v = std::strtod(c.Scalar().c_str(), &end);
+      const bool is_number = !c.Scalar().empty() && end == c.Scalar().c_str() + c.Scalar().size() && std::isfinite(v);
+      if (!is_number) d.numeric = false;
+      for (const auto& seen : d.choices)
+        if (seen.label == c.Scalar()) return r.error_at(c, field, "choice '" + c.Scalar() + "' appears twice");
+      d.choices.push_back({c.Scalar(), is_number ? v : static_cast<double>(d.choices.size())});
+    }
+    if (!d.numeric)
+      for (size_t i = 0; i < d.choices.size(); ++i) d.choices[i].value = static_cast<double>(i);
+    decisions.push_back(std::move(d));
+  }
+  return space;
+}
+
+}  // namespace
+
+Result<SearchSpace> parse_space(std::string_view text, std::string_view source_name, const SpaceContext& context) {
+  Reader r{std::string(source_name)};
+  YAML::Node loaded;
+  try {
+    loaded = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return Error{r.source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg};
+  }
+  const YAML::Node root = loaded;
+  if (!root.IsMap()) return Error{r.source + ": expected a map with name, input, stages and head"};
+  try {
+    SearchSpace space;
+    std::vector<Decision> decisions;
+    auto add = [&](Decision d) {
+      decisions.push_back(std::move(d));
+      return static_cast<int>(decisions.size()) - 1;
+    };
+    std::string kind = "macro";
+    if (root["kind"]) {
+      auto k = r.text(root["kind"], "kind");
+      if (!k) return k.error();
+      if (*k != "macro" && *k != "custom") return r.error_at(root["kind"], "kind", "'" + *k + "' is not macro or custom");
+      kind = *k;
+    }
+    if (!root["name"]) return r.error_at(root, "name", "missing");
+    auto name = r.text(root["name"], "name");
+    if (!name) return name.error();
+    space.name_ = *name;
+
+    if (kind == "custom") {
+      if (Status s = r.check_fields(root, "", {"name", "kind", "decisions"}); !s) return s.error();
+      auto custom = parse_custom(r, root, space, decisions);
+      if (!custom) return custom.error();
+      space = std::move(*custom);
+      space.decisions_ = std::move(decisions);
+      space.version_ = detail::space_version(space);
+      return space;
+    }
+
+    if (Status s = r.check_fields(root, "", {"name", "kind", "input", "depth_multiplier", "activation", "stem", "stages", "head"}); !s)
+      return s.error();
+    MacroSpec macro;
+    // input
+    const YAML::Node input = root["input"];
+    if (!input) return r.error_at(root, "input", "missing (input: {resolution: [...], channels: 3})");
+    if (Status s = r.check_fields(input, "input", {"resolution", "channels"}); !s) return s.error();
+    auto resolution = numeric_decision(r, input["resolution"], "resolution", {.min_value = 8}, context);
+    if (!resolution) return resolution.error();
+    macro.resolution = add(std::move(*resolution));
+    if (input["channels"]) {
+      auto c = r.integer(input["channels"], "input.channels");
+      if (!c) return c.error();
+      if (*c < 1) return r.error_at(input["channels"], "input.channels", "must be at least 1");
+      macro.input_channels = *c;
+    }
+    // depth multiplier
+    if (root["depth_multiplier"]) {
+      auto m = numeric_decision(r, root["depth_multiplier"], "depth_multiplier",
+                                {.integer = false, .min_value = 0, .min_exclusive = true, .allow_ranges = false}, context);
+      if (!m) return m.error();
+      macro.depth_multiplier = add(std::move(*m));
+    }
+    if (root["activation"]) {
+      auto a = r.text(root["activation"], "activation");
+      if (!a) return a.error();
+      auto act = blocks::activation_from_name(*a);
+      if (!act) return r.error_at(root["activation"], "activation", "unknown activation '" + *a + "'");
+      macro.activation = *act;
+    }
+    // stem
+    const YAML::Node stem = root["stem"];
+    if (!stem) return r.error_at(root, "stem", "missing (stem: {channels: ..., stride: 2})");
+    if (Status s = r.check_fields(stem, "stem", {"channels", "stride"}); !s) return s.error();
+    auto stem_channels = numeric_decision(r, stem["channels"], "stem.channels", {.min_value = 1}, context);
+    if (!stem_channels) return stem_channels.error();
+    macro.stem_channels = add(std::move(*stem_channels));
+    if (stem["stride"]) {
+      auto s = r.integer(stem["stride"], "stem.stride");
+      if (!s) return s.error();
+      if (*s != 1 && *s != 2) return r.error_at(stem["stride"], "stem.stride", "must be 1 or 2");
+      macro.stem_stride = *s;
+    }
+    // stages
+    const YAML::Node stages = root["stages"];
+    if (!stages) return r.error_at(root, "stages", "missing");
+    if (!stages.IsSequence() || stages.size() == 0) return r.error_at(stages, "stages", "expected a non-empty list of stages");
+    int index = 0;
+    for (const auto& stage_node : stages) {
+      ++index;
+      StageSpec stage;
+      stage.name = "stage" + std::to_string(index);
+      const std::string& p = stage.name;
+      if (Status s = r.check_fields(stage_node, p, {"block", "kernel", "expansion", "depth", "channels", "stride", "groups", "squeeze_excite"}); !s)
+        return s.error();
+      auto block = block_decision(r, stage_node["block"] ? stage_node["block"] : YAML::Node("ibn"), p + ".block");
+      if (!block) return block.error();
+      stage.block_type = add(std::move(*block));
+      auto kernel = numeric_decision(r, stage_node["kernel"] ? stage_node["kernel"] : YAML::Node(3), p + ".kernel",
+                                     {.min_value = 1, .odd = true}, context);
+      if (!kernel) return kernel.error();
+      stage.kernel = add(std::move(*kernel));
+      auto expansion = numeric_decision(r, stage_node["expansion"] ? stage_node["expansion"] : YAML::Node(6), p + ".expansion",
+                                        {.integer = false, .min_value = 0, .min_exclusive = true, .allow_ranges = false}, context);
+      if (!expansion) return expansion.error();
+      stage.expansion = add(std::move(*expansion));
+      auto depth = numeric_decision(r, stage_node["depth"] ? stage_node["depth"] : YAML::Node(1), p + ".depth", {.min_value = 1}, context);
+      if (!depth) return depth.error();
+      stage.depth = add(std::move(*depth));
+      if (!stage_node["channels"]) return r.error_at(stage_node, p + ".channels", "missing");
+      auto channels = numeric_decision(r, stage_node["channels"], p + ".channels", {.min_value = 1}, context);
+      if (!channels) return channels.error();
+      stage.channels = add(std::move(*channels));
+      if (stage_node["stride"]) {
+        auto s = r.integer(stage_node["stride"], p + ".stride");
+        if (!s) return s.error();
+        if (*s != 1 && *s != 2) return r.error_at(stage_node["stride"], p + ".stride", "must be 1 or 2");
+        stage.stride = *s;
+      }
+      if (stage_node["groups"]) {
+        auto g = r.integer(stage_node["groups"], p + ".groups");
+        if (!g) return g.error();
+        if (*g < 1) return r.error_at(stage_node["groups"], p + ".groups", "must be at least 1");
+        stage.groups = *g;
+      }
+      if (stage_node["squeeze_excite"]) {
+        const YAML::Node se = stage_node["squeeze_excite"];
+        if (!se.IsScalar() || (se.Scalar() != "true" && se.Scalar() != "false"))
+          return r.error_at(se, p + ".squeeze_excite", "expected true or false");
+        stage.squeeze_excite = se.Scalar() == "true";
+      }
+      macro.stages.push_back(stage);
+    }
+    // head
+    const YAML::Node head = root["head"];
+    if (head) {
+      if (Status s = r.check_fields(head, "head", {"type", "classes", "conv_channels", "channels", "extra_channels"}); !s)
+        return s.error();
+      if (head["type"]) {
+        auto t = r.text(head["type"], "head.type");
+        if (!t) return t.error();
+        const std::vector<std::string> kinds{"classification", "segmentation", "detection"};
+        if (*t == "classification") macro.head = HeadKind::Classification;
+        else if (*t == "segmentation") macro.head = HeadKind::Segmentation;
+        else if (*t == "detection") macro.head = HeadKind::Detection;
+        else return r.error_at(head["type"], "head.type", "unknown head '" + *t + "'" + detail::did_you_mean(*t, kinds) + " (heads: classification, segmentation, detection)");
+      }
+      auto positive = [&](const char* key, int64_t& out) -> Status {
+        if (!head[key]) return {};
+        auto v = r.integer(head[key], std::string("head.") + key);
+        if (!v) return v.error();
+        if (*v < 0 || (*v == 0 && std::string(key) != "conv_channels"))
+          return r.error_at(head[key], std::string("head.") + key, "must be positive");
+        out = *v;
+        return {};
+      };
+      if (Status s = positive("classes", macro.num_classes); !s) return s.error();
+      if (Status s = positive("conv_channels", macro.head_conv_channels); !s) return s.error();
+      if (Status s = positive("channels", macro.head_channels); !s) return s.error();
+      if (head["extra_channels"]) {
+        const YAML::Node extra = head["extra_channels"];
+        if (!extra.IsSequence()) return r.error_at(extra, "head.extra_channels", "expected a list");
+        macro.extra_channels.clear();
+        for (const auto& e : extra) {
+          auto v = r.integer(e, "head.extra_channels");
+          if (!v) return v.error();
+          if (*v < 2) return r.error_at(e, "head.extra_channels", "must be at least 2");
+          macro.extra_channels.push_back(*v);
+        }
+      }
+    }
+    space.decisions_ = std::move(decisions);
+    space.macro_ = std::move(macro);
+    space.version_ = detail::space_version(space);
+    return space;
+  } catch (const YAML::Exception& e) {
+    return Error{r.source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+}
+
+Result<SearchSpace> load_space(const std::string& path, const SpaceContext& context) {
+  std::ifstream in(path);
+  if (!in) return Error{path + ": cannot open the search-space file"};
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_space(buffer.str(), path, context);
+}
+
+}  // namespace hwnas::space
