@@ -1,9 +1,13 @@
-// hwnas command line: parses arguments and dispatches to the commands.
-#include <CLI/CLI.hpp>
+// hwnas command line: builds the app from the registered commands and runs it.
+#include "commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"hwnas: accelerator-aware neural-architecture search"};
+  CLI::App app{"hwnas: accelerator-aware neural-architecture search", "hwnas"};
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  hwnas::cli::register_analyze(app);
+  hwnas::cli::register_zoo(app);
+  hwnas::cli::register_search(app);
+  hwnas::cli::register_targets(app);
+  hwnas::cli::register_measure(app);
+  return hwnas::cli::run_app(app, argc, argv);
 }

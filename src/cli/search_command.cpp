@@ -1,0 +1,323 @@
+// `hwnas search [CONFIG]` (run or resume a search) and `hwnas trials list|best|pareto|export STORE`.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.h"
+#include "format.h"
+#include "hwnas/onnx/onnx_export.h"
+#include "hwnas/search/experiment.h"
+#include "hwnas/text/yaml_format.h"
+
+namespace hwnas::cli {
+namespace {
+
+struct SearchArgs {
+  std::string config;
+  bool resume = false;
+  int trials = 0;
+  int64_t seed = -1;
+  std::string store, output;
+  bool quiet = false;
+};
+
+std::string fixed(double v, int digits = 1) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << v;
+  return out.str();
+}
+
+std::string duration_text(double seconds) {
+  if (seconds < 60) return fixed(seconds, seconds < 10 ? 1 : 0) + "s";
+  const int64_t s = static_cast<int64_t>(std::llround(seconds));
+  if (s < 3600) return std::to_string(s / 60) + "m" + (s % 60 < 10 ? "0" : "") + std::to_string(s % 60) + "s";
+  return std::to_string(s / 3600) + "h" + (s / 60 % 60 < 10 ? "0" : "") + std::to_string(s / 60 % 60) + "m";
+}
+
+// A metric as the tables show it.
+std::string metric_text(const std::string& name, double v) {
+  if (name.find("bytes") != std::string::npos) return human_bytes(static_cast<int64_t>(v));
+  if (name == "macs" || name == "params") return human_count(static_cast<int64_t>(v));
+  if (name == "accuracy") return percent(v);
+  return fixed(v, 1);
+}
+
+std::vector<std::string> shown_metrics(const search::CostModel& model) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  };
+  for (const std::string& n : model.required_metrics()) add(n);
+  for (const char* n : {"latency_us", "memory_bytes", "macs", "params"}) add(n);
+  return names;
+}
+
+void print_trials_table(std::ostream& out, const std::vector<search::TrialRecord>& trials, const std::vector<size_t>& rows,
+                        const std::vector<std::string>& metrics) {
+  TextTable table;
+  table.add_column("trial", TextTable::Align::Right);
+  table.add_column("status", TextTable::Align::Left);
+  for (const std::string& m : metrics) table.add_column(m, TextTable::Align::Right);
+  table.add_column("cost", TextTable::Align::Right);
+  for (size_t i : rows) {
+    const search::TrialRecord& t = trials[i];
+    std::vector<std::string> cells{std::to_string(t.id), t.status == "done" ? (t.feasible ? "ok" : "over budget") : t.status};
+    for (const std::string& m : metrics) {
+      auto it = t.metrics.find(m);
+      cells.push_back(it == t.metrics.end() ? "-" : metric_text(m, it->second));
+    }
+    cells.push_back(t.status == "done" && t.feasible ? fixed(t.cost, 2) : "-");
+    table.add_row(cells);
+  }
+  table.print(out, "  ");
+}
+
+Status save_best(const search::Experiment& e, const search::TrialRecord& best, const std::string& dir, std::ostream& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Error{dir + ": cannot create the output folder: " + ec.message()};
+  auto arch = search::parse_arch(best.arch);
+  if (!arch) return arch.error();
+  {
+    std::ofstream f(fs::path(dir) / "best_arch.yaml");
+    f << e.space->architecture_yaml(*arch);
+    for (const auto& [k, v] : best.metrics) f << (k == best.metrics.begin()->first ? "metrics:\n" : "") << "  " << k << ": " << v << "\n";
+    if (!f) return Error{dir + "/best_arch.yaml: cannot write"};
+  }
+  out << "  best architecture: " << (fs::path(dir) / "best_arch.yaml").string() << "\n";
+  if (!e.space->has_network()) return {};
+  auto graph = e.space->decode(*arch);
+  if (!graph) return graph.error();
+  if (Status s = text::save_yaml(*graph, (fs::path(dir) / "best.yaml").string()); !s) return s;
+  if (Status s = onnx_io::export_onnx_file(*graph, (fs::path(dir) / "best.onnx").string()); !s) return s;
+  out << "  best network: " << (fs::path(dir) / "best.yaml").string() << ", " << (fs::path(dir) / "best.onnx").string() << "\n";
+  return {};
+}
+
+int run_search_command(const SearchArgs& args, Streams streams) {
+  auto config = args.config.empty() ? search::parse_search_config(search::default_search_config_yaml(), "builtin:default")
+                                    : search::load_search_config(args.config);
+  if (!config) return report_error(*streams.err, config.error().message);
+  if (args.trials > 0) config->trials = args.trials;
+  if (args.seed >= 0) config->seed = static_cast<uint64_t>(args.seed);
+  if (!args.store.empty()) config->store = args.store;
+  if (!args.output.empty()) config->output = args.output;
+
+  auto experiment = search::prepare_experiment(*config);
+  if (!experiment) return report_error(*streams.err, experiment.error().message);
+  search::Experiment& e = *experiment;
+  if (Status s = search::check_budgets_reachable(*e.space, *e.evaluator, e.config.cost_model); !s)
+    return report_error(*streams.err, s.error().message);
+  auto store = search::open_store(e, args.resume);
+  if (!store) return report_error(*streams.err, store.error().message);
+
+  std::ostream& out = *streams.out;
+  std::ostream& err = *streams.err;
+  out << "hwnas search: space '" << e.space->name() << "' (" << e.space->decisions().size() << " decisions, 10^"
+      << fixed(e.space->log10_size(), 1) << " architectures, channels curated to P=" << e.channel_multiple << "), "
+      << e.evaluator->name() << ", " << e.config.algorithm.name << ", "
+      << (e.config.halving ? "successive halving of " + std::to_string(e.config.halving->candidates) + " candidates"
+                           : std::to_string(e.config.trials) + " trials")
+      << ", seed " << e.config.seed
+      << "\n  store: " << e.config.store << (args.resume ? " (resuming)" : "") << "\n";
+
+  const bool live = streams.err == &std::cerr && isatty(STDERR_FILENO);
+  const std::string first_metric = e.config.cost_model.objectives.front().metric;
+  int last_printed = -1;
+  auto on_progress = [&](const search::SearchProgress& p) {
+    if (args.quiet) return;
+    const bool milestone = p.trials_done == p.trials_total || p.trials_done * 10 / std::max(1, p.trials_total) != last_printed;
+    if (!live && !milestone) return;
+    last_printed = p.trials_done * 10 / std::max(1, p.trials_total);
+    std::ostringstream line;
+    line << "[" << std::setw(static_cast<int>(std::to_string(p.trials_total).size())) << p.trials_done << "/" << p.trials_total
+         << "] best ";
+    if (p.has_best) {
+      auto it = p.best_metrics.find(first_metric);
+      line << (it != p.best_metrics.end() ? first_metric + " " + metric_text(first_metric, it->second) : "cost " + fixed(p.best_cost, 2));
+    } else {
+      line << "none within budget yet";
+    }
+    line << " | " << (p.trials_total - p.trials_done) << " trials left | ETA " << duration_text(p.eta_s);
+    if (p.replayed) line << " | " << p.replayed << " resumed";
+    if (live) err << "\r" << line.str() << "\033[K" << std::flush;
+    else err << line.str() << "\n";
+  };
+  Result<search::SearchResult> result = search::SearchResult{};
+  if (e.config.halving) {
+    // multi-fidelity: successive halving over the algorithm's first distinct proposals
+    search::HalvingOptions halving = *e.config.halving;
+    halving.seed = e.config.seed;
+    auto halved = search::successive_halving(*e.space, *e.algorithm, *e.evaluator, e.config.cost_model, &*store, halving);
+    if (!halved) return report_error(*streams.err, halved.error().message);
+    for (size_t rung = 0; rung < halved->rungs.size(); ++rung)
+      out << "  rung " << rung + 1 << ": " << halved->rungs[rung].size() << " candidates at fidelity " << fixed(halved->fidelities[rung], 3) << "\n";
+    result->trials = std::move(halved->trials);
+    result->best = halved->best;
+    result->replayed = halved->replayed;
+  } else {
+    result = search::run_search(*e.space, *e.algorithm, *e.evaluator, e.config.cost_model, &*store, e.search_options(), on_progress);
+    if (live && !args.quiet) err << "\n";
+    if (!result) return report_error(*streams.err, result.error().message);
+  }
+
+  int failed = 0, over = 0;
+  for (const auto& t : result->trials) {
+    failed += t.status == "failed";
+    over += t.status == "done" && !t.feasible;
+  }
+  out << "\n" << result->trials.size() << " trials (" << result->replayed << " resumed, " << failed << " invalid or failed, " << over
+      << " over budget), " << result->cache_hits << " duplicate proposals answered from the cache"
+      << (result->exhausted ? "; stopped early: the algorithm kept proposing architectures it had seen" : "") << "\n";
+  if (result->best < 0) {
+    out << "no architecture met the budgets\n";
+    return kExitSuccess;
+  }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < result->trials.size(); ++i)
+    if (result->trials[i].status == "done" && result->trials[i].feasible && result->trials[i].fidelity == 1.0) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return result->trials[a].cost < result->trials[b].cost; });
+  if (order.size() > 10) order.resize(10);
+  out << "\nbest trials:\n";
+  print_trials_table(out, result->trials, order, shown_metrics(e.config.cost_model));
+  out << "\n";
+  if (Status s = save_best(e, result->trials[result->best], e.config.output, out); !s) return report_error(*streams.err, s.error().message);
+  return kExitSuccess;
+}
+
+// ---- hwnas trials -----------------------------------------------------------------------
+
+struct TrialsArgs {
+  std::string action, store, format = "csv";
+};
+
+std::vector<search::Objective> stored_objectives(const search::ExperimentStore& store) {
+  std::vector<search::Objective> objectives;
+  auto it = store.meta().find("objectives");
+  if (it == store.meta().end()) return objectives;
+  std::istringstream in(it->second);
+  for (std::string item; std::getline(in, item, ',');) {
+    const size_t colon = item.rfind(':');
+    search::Objective o;
+    o.metric = item.substr(0, colon);
+    o.direction = colon != std::string::npos && item.substr(colon + 1) == "max" ? search::Direction::Maximize : search::Direction::Minimize;
+    objectives.push_back(o);
+  }
+  return objectives;
+}
+
+int run_trials_command(const TrialsArgs& args, Streams streams) {
+  auto store = search::ExperimentStore::open(args.store);
+  if (!store) return report_error(*streams.err, store.error().message);
+  auto trials = store->trials();
+  if (!trials) return report_error(*streams.err, trials.error().message);
+  search::CostModel model;
+  model.objectives = stored_objectives(*store);
+  std::vector<std::string> metrics;
+  for (const auto& o : model.objectives) metrics.push_back(o.metric);
+  for (const char* n : {"latency_us", "memory_bytes", "macs", "params"})
+    if (std::find(metrics.begin(), metrics.end(), n) == metrics.end()) metrics.push_back(n);
+  std::ostream& out = *streams.out;
+
+  if (args.action == "list") {
+    std::vector<size_t> rows(trials->size());
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+    print_trials_table(out, *trials, rows, metrics);
+    return kExitSuccess;
+  }
+  if (args.action == "best") {
+    const int best = search::best_trial(*trials);
+    if (best < 0) return report_error(*streams.err, args.store + ": no finished trial met the budgets");
+    print_trials_table(out, *trials, {static_cast<size_t>(best)}, metrics);
+    out << "  key: " << (*trials)[best].key << "\n";
+    return kExitSuccess;
+  }
+  if (args.action == "pareto") {
+    if (model.objectives.empty()) return report_error(*streams.err, args.store + ": the store records no objectives");
+    std::vector<search::Score> scores;
+    for (const auto& t : *trials) {
+      search::Score s;
+      s.feasible = t.status == "done" && t.feasible;
+      for (const auto& o : model.objectives) {
+        auto it = t.metrics.find(o.metric);
+        const double v = it == t.metrics.end() ? std::numeric_limits<double>::infinity() : it->second;
+        s.objectives.push_back(o.direction == search::Direction::Minimize ? v : -v);
+      }
+      scores.push_back(s);
+    }
+    print_trials_table(out, *trials, search::pareto_front(scores), metrics);
+    return kExitSuccess;
+  }
+  if (args.action == "export") {
+    if (args.format == "json") {
+      nlohmann::json j;
+      j["meta"] = store->meta();
+      j["trials"] = nlohmann::json::array();
+      for (const auto& t : *trials)
+        j["trials"].push_back({{"id", t.id}, {"arch", t.arch}, {"key", t.key}, {"status", t.status}, {"error", t.error},
+                               {"metrics", t.metrics}, {"cost", t.cost}, {"feasible", t.feasible}, {"fidelity", t.fidelity},
+                               {"seed", t.seed}, {"started_at", t.started_at}, {"duration_s", t.duration_s}});
+      out << j.dump(2) << "\n";
+      return kExitSuccess;
+    }
+    std::vector<std::string> all;
+    for (const auto& t : *trials)
+      for (const auto& [k, v] : t.metrics)
+        if (std::find(all.begin(), all.end(), k) == all.end()) all.push_back(k);
+    std::sort(all.begin(), all.end());
+    out << "id,status,feasible,cost,fidelity,seed,duration_s";
+    for (const auto& k : all) out << "," << k;
+    out << ",key,error\n";
+    auto quoted = [](const std::string& s) {
+      std::string q = "\"";
+      for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+      return q + "\"";
+    };
+    out << std::setprecision(17);
+    for (const auto& t : *trials) {
+      out << t.id << "," << t.status << "," << (t.feasible ? 1 : 0) << "," << t.cost << "," << t.fidelity << "," << t.seed << ","
+          << t.duration_s;
+      for (const auto& k : all) {
+        auto it = t.metrics.find(k);
+        out << ",";
+        if (it != t.metrics.end()) out << it->second;
+      }
+      out << "," << quoted(t.key) << "," << quoted(t.error) << "\n";
+    }
+    return kExitSuccess;
+  }
+  return report_error(*streams.err, "unknown action '" + args.action + "' (list, best, pareto, export)", kExitUsage);
+}
+
+}  // namespace
+
+void register_search(CLI::App& app, Streams streams) {
+  auto args = std::make_shared<SearchArgs>();
+  CLI::App* command = app.add_subcommand(
+      "search", "search a space for the best architectures under budgets (no CONFIG: the built-in default search)");
+  command->add_option("config", args->config, "search configuration YAML (docs/search.md)");
+  command->add_flag("--resume", args->resume, "continue the search recorded in the store (after a crash or kill)");
+  command->add_option("--trials", args->trials, "number of trials (overrides the config)")->check(CLI::PositiveNumber);
+  command->add_option("--seed", args->seed, "seed (overrides the config)")->check(CLI::NonNegativeNumber);
+  command->add_option("--store", args->store, "experiment store path (overrides the config)");
+  command->add_option("--output", args->output, "folder for the best architecture (overrides the config)");
+  command->add_flag("--quiet", args->quiet, "no progress line");
+  command->callback([args, streams] { finish(run_search_command(*args, streams)); });
+
+  auto targs = std::make_shared<TrialsArgs>();
+  CLI::App* trials = app.add_subcommand("trials", "show or export the trials of an experiment store");
+  trials->add_option("action", targs->action, "list | best | pareto | export")->required()->check(CLI::IsMember({"list", "best", "pareto", "export"}));
+  trials->add_option("store", targs->store, "experiment store (SQLite file)")->required();
+  trials->add_option("--format", targs->format, "export format: csv or json")->check(CLI::IsMember({"csv", "json"}));
+  trials->callback([targs, streams] { finish(run_trials_command(*targs, streams)); });
+}
+
+}  // namespace hwnas::cli

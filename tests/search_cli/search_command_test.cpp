@@ -1,0 +1,137 @@
+// `hwnas search` and `hwnas trials` run in process: a short default search, resume, the trial listings.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.h"
+#include "hwnas/search/store.h"
+
+namespace hwnas::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int status = -1;
+  std::string out, err;
+};
+
+RunResult run(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  Streams streams{&out, &err};
+  CLI::App app{"hwnas", "hwnas"};
+  app.require_subcommand(1);
+  register_search(app, streams);
+  std::vector<const char*> argv{"hwnas"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  RunResult result;
+  result.status = run_app(app, static_cast<int>(argv.size()), argv.data(), streams);
+  result.out = out.str();
+  result.err = err.str();
+  return result;
+}
+
+class SearchCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("hwnas-search-cli-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+TEST_F(SearchCommand, DefaultSearchThenResumeThenTrials) {
+  const std::string store = path("run.db"), output = path("out");
+  RunResult first = run({"search", "--trials", "25", "--store", store, "--output", output});
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_NE(first.out.find("space 'mobilenet_curated'"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("channels curated to P=32"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("25 trials (0 resumed"), std::string::npos) << first.out;
+  EXPECT_NE(first.err.find("[25/25] best"), std::string::npos) << first.err;  // progress lines
+  EXPECT_NE(first.err.find("ETA"), std::string::npos) << first.err;
+  const bool found_one = first.out.find("best trials:") != std::string::npos;
+  if (found_one) {
+    EXPECT_TRUE(fs::exists(output + "/best.onnx"));
+    EXPECT_TRUE(fs::exists(output + "/best.yaml"));
+    EXPECT_TRUE(fs::exists(output + "/best_arch.yaml"));
+  }
+
+  RunResult again = run({"search", "--trials", "25", "--store", store, "--output", output});
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.err.find("exists already"), std::string::npos) << again.err;
+
+  RunResult resumed = run({"search", "--trials", "40", "--store", store, "--output", output, "--resume"});
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("40 trials (25 resumed"), std::string::npos) << resumed.out;
+
+  RunResult list = run({"trials", "list", store});
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("latency_us"), std::string::npos);
+  EXPECT_NE(list.out.find("\n     39  "), std::string::npos) << list.out;  // the last trial's row
+  RunResult best = run({"trials", "best", store});
+  EXPECT_EQ(best.status, found_one ? 0 : 1) << best.err;
+  RunResult pareto = run({"trials", "pareto", store});
+  EXPECT_EQ(pareto.status, 0) << pareto.err;
+  RunResult json = run({"trials", "export", store, "--format", "json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  auto parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["trials"].size(), 40u);
+  EXPECT_EQ(parsed["meta"]["target"], "ethos-u55-256");
+  EXPECT_EQ(parsed["meta"]["estimator_version"], "none");
+  RunResult csv = run({"trials", "export", store});
+  ASSERT_EQ(csv.status, 0);
+  EXPECT_EQ(csv.out.rfind("id,status,feasible,cost,fidelity,seed,duration_s,", 0), 0u) << csv.out.substr(0, 200);
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 41);
+}
+
+TEST_F(SearchCommand, MultiFidelityRunsSuccessiveHalving) {
+  {
+    std::ofstream config(path("halving.yaml"));
+    config << "space: mobilenet_curated\nmulti_fidelity: {candidates: 9, eta: 3, min_fidelity: 0.25}\nstore: " << path("h.db")
+           << "\noutput: " << path("h-out") << "\n";
+  }
+  RunResult run_result = run({"search", path("halving.yaml"), "--quiet"});
+  ASSERT_EQ(run_result.status, 0) << run_result.err;
+  EXPECT_NE(run_result.out.find("successive halving of 9 candidates"), std::string::npos) << run_result.out;
+  EXPECT_NE(run_result.out.find("rung 1: 9 candidates at fidelity 0.250"), std::string::npos) << run_result.out;
+  EXPECT_NE(run_result.out.find("rung 2: 3 candidates at fidelity 0.750"), std::string::npos) << run_result.out;
+  EXPECT_NE(run_result.out.find("rung 3: 1 candidates at fidelity 1.000"), std::string::npos) << run_result.out;
+  RunResult json = run({"trials", "export", path("h.db"), "--format", "json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  auto parsed = nlohmann::json::parse(json.out);
+  ASSERT_EQ(parsed["trials"].size(), 13u);
+  EXPECT_EQ(parsed["trials"][0]["fidelity"], 0.25);
+  EXPECT_EQ(parsed["trials"][12]["fidelity"], 1.0);
+  RunResult resumed = run({"search", path("halving.yaml"), "--quiet", "--resume"});
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("13 trials (13 resumed"), std::string::npos) << resumed.out;
+}
+
+TEST_F(SearchCommand, ErrorsAreReported) {
+  RunResult missing = run({"search", path("nope.yaml")});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("hwnas: error: "), std::string::npos);
+  RunResult no_store = run({"trials", "list", path("nope.db")});
+  EXPECT_EQ(no_store.status, 1);
+  EXPECT_NE(no_store.err.find("no such experiment store"), std::string::npos) << no_store.err;
+  {
+    std::ofstream config(path("impossible.yaml"));
+    config << "space: mobilenet_curated\nbudgets: {memory_bytes: 1000}\nstore: " << path("i.db") << "\n";
+  }
+  RunResult impossible = run({"search", path("impossible.yaml")});
+  EXPECT_EQ(impossible.status, 1);
+  EXPECT_NE(impossible.err.find("budget memory_bytes <= 1000 is impossible"), std::string::npos) << impossible.err;
+  EXPECT_FALSE(fs::exists(path("i.db")));  // nothing recorded
+  RunResult bad_action = run({"trials", "show", path("x.db")});
+  EXPECT_EQ(bad_action.status, 2);
+}
+
+}  // namespace
+}  // namespace hwnas::cli
