@@ -26,6 +26,7 @@ void register_zoo(CLI::App& app, Streams streams = {});
 void register_search(CLI::App& app, Streams streams = {});  // `search` and `trials`
 void register_targets(CLI::App& app, Streams streams = {});
 void register_measure(CLI::App& app, Streams streams = {});
+void register_estimator(CLI::App& app, Streams streams = {});  // `estimator build|fit|eval` and `estimate`
 
 // Prints "hwnas: error: <message>" on `err`; returns `code`.
 int report_error(std::ostream& err, const std::string& message, int code = kExitFailure);

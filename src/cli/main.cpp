@@ -9,5 +9,6 @@ int main(int argc, char** argv) {
   hwnas::cli::register_search(app);
   hwnas::cli::register_targets(app);
   hwnas::cli::register_measure(app);
+  hwnas::cli::register_estimator(app);
   return hwnas::cli::run_app(app, argc, argv);
 }

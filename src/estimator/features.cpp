@@ -1,0 +1,309 @@
+// Extraction of the version-1 kernel features: shapes, MACs, bytes, channel blocks, memory context.
+#include "hwnas/estimator/features.h"
+
+#include <cmath>
+#include <limits>
+
+#include "hwnas/estimator/memory_context.h"
+#include "hwnas/hw/fusion.h"
+#include "kernel_roles.h"
+#include "network_scan.h"
+
+namespace hwnas::estimator {
+namespace {
+
+const std::vector<std::string> kVersion1Names = {
+    "batch",          "in_h",          "in_w",          "in_c",            "out_h",          "out_w",
+    "out_c",          "kernel_h",      "kernel_w",      "stride_h",        "stride_w",       "dilation",
+    "groups",         "depthwise",     "macs",          "output_elements", "params",         "input_bytes",
+    "output_bytes",   "other_input_bytes", "in_blocks", "in_remainder",    "in_padded",      "out_blocks",
+    "out_remainder",  "out_padded",    "group_in",      "group_out",       "padded_macs",   "input_off_chip",  "output_off_chip", "other_off_chip",
+    "weights_off_chip", "output_striped", "off_chip_bytes", "nodes", "out_pixels", "taps", "intensity", "off_chip_share"};
+
+struct Hwc {
+  int64_t h = 1, w = 1, c = 1;
+};
+
+Hwc hwc_of(const ir::Shape& shape) {
+  if (shape.rank() == 4) return {shape.h(), shape.w(), shape.c()};
+  if (shape.rank() >= 2) return {1, 1, shape[1]};
+  return {1, 1, shape.rank() == 1 ? shape[0] : 1};
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Channel blocks of P: a shift and a mask when P is a power of two (the usual case), else division.
+struct Blocks {
+  int64_t p;
+  int shift = -1;
+  explicit Blocks(int64_t multiple) : p(multiple) {
+    if ((p & (p - 1)) == 0)
+      for (shift = 0; (int64_t{1} << shift) < p;) ++shift;
+  }
+  int64_t count(int64_t c) const { return shift >= 0 ? (c + p - 1) >> shift : ceil_div(c, p); }
+  int64_t remainder(int64_t c) const { return shift >= 0 ? c & (p - 1) : c % p; }
+  int64_t padded(int64_t c) const { return count(c) * p; }
+};
+
+}  // namespace
+
+detail::NodeSize detail::node_size(const ir::Graph& graph, const ir::Node& node) {
+  NodeSize size;
+  switch (node.kind) {
+    case ir::OpKind::Conv2d: {
+      const auto& a = node.attr<ir::Conv2dAttrs>();
+      const int64_t in = graph.node(node.inputs.front()).shape.c();
+      const int64_t per_output = (a.groups == 1 ? in : a.groups == in ? 1 : in / a.groups) * a.kernel_h * a.kernel_w;
+      size.macs = node.shape.numel() * per_output;
+      size.weights = a.out_channels * per_output;
+      size.params = size.weights + (a.bias ? a.out_channels : 0);
+      break;
+    }
+    case ir::OpKind::Linear: {
+      const auto& a = node.attr<ir::LinearAttrs>();
+      const int64_t in = graph.node(node.inputs.front()).shape[1];
+      size.macs = node.shape.numel() * in;
+      size.weights = a.out_features * in;
+      size.params = size.weights + (a.bias ? a.out_features : 0);
+      break;
+    }
+    case ir::OpKind::BatchNorm:
+      size.params = 2 * node.shape[1];
+      break;
+    default:
+      break;
+  }
+  return size;
+}
+
+const std::vector<std::string>& feature_names(int version) {
+  static const std::vector<std::string> none;
+  return version == 1 ? kVersion1Names : none;
+}
+
+namespace {
+
+enum class ConvVariant { Plain, Depthwise, Grouped };
+
+ConvVariant conv_variant(const ir::Graph& graph, const ir::Node& node) {
+  if (node.kind != ir::OpKind::Conv2d) return ConvVariant::Plain;
+  const int64_t groups = node.attr<ir::Conv2dAttrs>().groups;
+  if (groups <= 1) return ConvVariant::Plain;
+  return groups == graph.node(node.inputs.front()).shape.c() ? ConvVariant::Depthwise : ConvVariant::Grouped;
+}
+
+// The code of one node in a signature: its kind + 1 (<= 23), or 62 / 63 for a depthwise or
+// grouped conv2d.
+uint64_t node_code(const ir::Graph& graph, const ir::Node& node) {
+  switch (conv_variant(graph, node)) {
+    case ConvVariant::Depthwise: return 62;
+    case ConvVariant::Grouped: return 63;
+    case ConvVariant::Plain: break;
+  }
+  return static_cast<uint64_t>(node.kind) + 1;
+}
+
+}  // namespace
+
+std::string kernel_type(const ir::Graph& graph, const hw::Kernel& kernel) {
+  std::string type;
+  for (ir::NodeId id : kernel.nodes) {
+    if (id < 0 || static_cast<size_t>(id) >= graph.size()) continue;
+    const ir::Node& node = graph.node(id);
+    if (!type.empty()) type += "+";
+    switch (conv_variant(graph, node)) {
+      case ConvVariant::Depthwise: type += "depthwise_"; break;
+      case ConvVariant::Grouped: type += "grouped_"; break;
+      case ConvVariant::Plain: break;
+    }
+    type += std::string(ir::op_name(node.kind));
+  }
+  return type;
+}
+
+uint64_t detail::span_signature(const ir::Graph& graph, NodeSpan kernel) {
+  uint64_t signature = 0;
+  if (kernel.size() <= 10) {
+    for (ir::NodeId id : kernel) signature = signature << 6 | node_code(graph, graph.node(id));
+    return signature;
+  }
+  signature = 1ull << 63;  // hashed: the top bit keeps it apart from the exact codes (<= 60 bits)
+  for (ir::NodeId id : kernel) {
+    signature ^= node_code(graph, graph.node(id));
+    signature *= 1099511628211ull;
+    signature |= 1ull << 63;
+  }
+  return signature;
+}
+
+uint64_t kernel_signature(const ir::Graph& graph, const hw::Kernel& kernel) {
+  return detail::span_signature(graph, detail::NodeSpan(kernel));
+}
+
+FeatureVector kernel_features(const ir::Graph& graph, const hw::Kernel& kernel, const TargetInfo& info,
+                              const KernelMemory* memory) {
+  return detail::span_features(graph, detail::NodeSpan(kernel), info, memory);
+}
+
+FeatureVector detail::span_features(const ir::Graph& graph, NodeSpan kernel, const TargetInfo& info,
+                                    const KernelMemory* memory) {
+  return span_features(graph, kernel, kernel_roles(graph, kernel), info, memory);
+}
+
+FeatureVector detail::span_features(const ir::Graph& graph, NodeSpan kernel, const KernelRoles& roles,
+                                    const TargetInfo& info, const KernelMemory* memory) {
+  FeatureVector f{};
+  const ir::Node& head = graph.node(roles.head);
+  const int64_t element_bytes = ir::bytes_per_element(info.activation_precision);
+  const int64_t p = std::max<int64_t>(1, info.channel_multiple);
+
+  const Hwc in = roles.main_input != ir::kNoNode ? hwc_of(graph.node(roles.main_input).shape) : hwc_of(head.shape);
+  const Hwc out = hwc_of(head.shape);
+  f[kBatch] = static_cast<float>(head.shape.rank() >= 1 ? head.shape[0] : 1);
+  f[kInH] = static_cast<float>(in.h);
+  f[kInW] = static_cast<float>(in.w);
+  f[kInC] = static_cast<float>(in.c);
+  f[kOutH] = static_cast<float>(out.h);
+  f[kOutW] = static_cast<float>(out.w);
+  f[kOutC] = static_cast<float>(out.c);
+
+  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation = 1, groups = 1;
+  bool depthwise = false;
+  switch (head.kind) {
+    case ir::OpKind::Conv2d: {
+      const auto& a = head.attr<ir::Conv2dAttrs>();
+      kernel_h = a.kernel_h;
+      kernel_w = a.kernel_w;
+      stride_h = a.stride_h;
+      stride_w = a.stride_w;
+      dilation = std::max(a.dilation_h, a.dilation_w);
+      groups = a.groups;
+      const int64_t conv_in = graph.node(head.inputs.front()).shape.c();
+      depthwise = a.groups > 1 && a.groups == conv_in;
+      break;
+    }
+    case ir::OpKind::MaxPool:
+    case ir::OpKind::AvgPool: {
+      const auto& a = head.attr<ir::PoolAttrs>();
+      kernel_h = a.kernel_h;
+      kernel_w = a.kernel_w;
+      stride_h = a.stride_h;
+      stride_w = a.stride_w;
+      break;
+    }
+    case ir::OpKind::GlobalAvgPool:
+      kernel_h = stride_h = in.h;
+      kernel_w = stride_w = in.w;
+      break;
+    default:
+      break;
+  }
+  f[kKernelH] = static_cast<float>(kernel_h);
+  f[kKernelW] = static_cast<float>(kernel_w);
+  f[kStrideH] = static_cast<float>(stride_h);
+  f[kStrideW] = static_cast<float>(stride_w);
+  f[kDilation] = static_cast<float>(dilation);
+  f[kGroups] = static_cast<float>(groups);
+  f[kDepthwise] = depthwise ? 1.0f : 0.0f;
+
+  int64_t macs = 0, params = 0;
+  for (ir::NodeId id : kernel) {
+    const detail::NodeSize size = detail::node_size(graph, graph.node(id));
+    macs += size.macs;
+    params += size.params;
+  }
+  f[kMacs] = static_cast<float>(macs);
+  f[kOutputElements] = static_cast<float>(head.shape.numel());
+  f[kParams] = static_cast<float>(params);
+  f[kInputBytes] = static_cast<float>(
+      (roles.main_input != ir::kNoNode ? graph.node(roles.main_input).shape.numel() : 0) * element_bytes);
+  f[kOutputBytes] = static_cast<float>(graph.node(roles.output).shape.numel() * element_bytes);
+  int64_t other_bytes = 0;
+  for (int i = 0; i < roles.other_count; ++i) other_bytes += graph.node(roles.other_inputs[i]).shape.numel();
+  f[kOtherInputBytes] = static_cast<float>(other_bytes * element_bytes);
+
+  const Blocks blocks(p);
+  const int64_t in_padded = blocks.padded(in.c), out_padded = blocks.padded(out.c);
+  f[kInBlocks] = static_cast<float>(blocks.count(in.c));
+  f[kInRemainder] = static_cast<float>(blocks.remainder(in.c));
+  f[kInPadded] = static_cast<float>(in_padded);
+  f[kOutBlocks] = static_cast<float>(blocks.count(out.c));
+  f[kOutRemainder] = static_cast<float>(blocks.remainder(out.c));
+  f[kOutPadded] = static_cast<float>(out_padded);
+  const int64_t group_in = groups > 1 ? in.c / groups : in.c, group_out = groups > 1 ? out.c / groups : out.c;
+  f[kGroupIn] = static_cast<float>(group_in);
+  f[kGroupOut] = static_cast<float>(group_out);
+  double padded_macs = 0;
+  if (head.kind == ir::OpKind::Conv2d) {
+    const double pixels = static_cast<double>(f[kBatch]) * static_cast<double>(out.h * out.w * kernel_h * kernel_w);
+    if (depthwise)
+      padded_macs = pixels * static_cast<double>(out_padded);
+    else  // each group runs as its own convolution, its channels padded to P
+      padded_macs = pixels * static_cast<double>(groups) * static_cast<double>(blocks.padded(group_out)) *
+                    static_cast<double>(blocks.padded(group_in));
+  } else if (head.kind == ir::OpKind::Linear) {
+    padded_macs = static_cast<double>(f[kBatch]) * in_padded * out_padded;
+  }
+  f[kPaddedMacs] = static_cast<float>(padded_macs);
+
+  const float unknown = std::numeric_limits<float>::quiet_NaN();
+  auto flag = [&](bool known, bool value) { return known ? (value ? 1.0f : 0.0f) : unknown; };
+  const bool known = memory != nullptr;
+  f[kInputOffChip] = flag(known, known && memory->input_off_chip);
+  f[kOutputOffChip] = flag(known, known && memory->output_off_chip);
+  f[kOtherOffChip] = flag(known, known && memory->other_off_chip);
+  f[kWeightsOffChip] = flag(known, known && memory->weights_off_chip);
+  f[kOutputStriped] = flag(known, known && memory->output_striped);
+  if (known) {
+    double off_chip = 0;
+    if (memory->input_off_chip) off_chip += f[kInputBytes];
+    if (memory->output_off_chip) off_chip += f[kOutputBytes];
+    if (memory->other_off_chip) off_chip += f[kOtherInputBytes];
+    if (memory->weights_off_chip) off_chip += static_cast<double>(params) * static_cast<double>(element_bytes);
+    f[kOffChipBytes] = static_cast<float>(off_chip);
+  } else {
+    f[kOffChipBytes] = unknown;
+  }
+  f[kNodes] = static_cast<float>(kernel.size());
+  f[kOutPixels] = f[kBatch] * static_cast<float>(out.h * out.w);
+  f[kTaps] = static_cast<float>(kernel_h * kernel_w);
+  const double moved = static_cast<double>(f[kInputBytes]) + static_cast<double>(f[kOutputBytes]) +
+                       static_cast<double>(f[kOtherInputBytes]) + static_cast<double>(params) * static_cast<double>(element_bytes);
+  f[kIntensity] = static_cast<float>(padded_macs / std::max(1.0, moved));
+  f[kOffChipShare] = known ? static_cast<float>(static_cast<double>(f[kOffChipBytes]) / std::max(1.0, moved)) : unknown;
+  return f;
+}
+
+std::vector<KernelDescription> describe_kernels(const ir::Graph& graph, const TargetInfo& info,
+                                                const std::vector<hw::Kernel>& kernels) {
+  const std::vector<KernelMemory> memory = memory_context(graph, kernels, info.memory);
+  std::vector<KernelDescription> described;
+  described.reserve(kernels.size());
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    KernelDescription d;
+    d.kernel = kernels[k];
+    d.signature = kernel_signature(graph, kernels[k]);
+    d.features = kernel_features(graph, kernels[k], info, memory.empty() ? nullptr : &memory[k]);
+    described.push_back(std::move(d));
+  }
+  return described;
+}
+
+std::vector<KernelDescription> describe_kernels(const ir::Graph& graph, const TargetInfo& info) {
+  detail::NetworkScan scan;
+  scan.partition(graph, info.fusion);
+  if (info.memory.known) scan.place(graph, info.memory);
+  std::vector<KernelDescription> described(scan.kernel_count());
+  for (size_t k = 0; k < scan.kernel_count(); ++k) {
+    const detail::NodeSpan span(scan.kernel_nodes(k), scan.kernel_size(k));
+    KernelDescription& d = described[k];
+    d.kernel.nodes.assign(span.begin(), span.end());
+    d.signature = detail::span_signature(graph, span);
+    const detail::KernelRoles roles = detail::kernel_roles(graph, span);
+    const KernelMemory memory = info.memory.known ? scan.memory_of(roles) : KernelMemory{};
+    d.features = detail::span_features(graph, span, roles, info, info.memory.known ? &memory : nullptr);
+  }
+  return described;
+}
+
+}  // namespace hwnas::estimator
