@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-#include "suggest.h"
+#include "hwnas/text/strict_yaml.h"
 
 namespace hwnas::hw {
 
@@ -51,21 +51,16 @@ class SpecReader {
  public:
   static constexpr double kSmallest = 1e-6;  // smaller positive figures are typos, and would overflow cycles
 
-  explicit SpecReader(std::string source) : source_(std::move(source)) {}
+  explicit SpecReader(std::string source) : yaml_(std::move(source)) {}
 
   bool ok() const { return !error_.has_value(); }
   const Error& error() const { return *error_; }
 
   void fail(const YAML::Node& at, const std::string& field, const std::string& message) {
-    if (error_) return;
-    std::string where = source_;
-    if (at.IsDefined() && at.Mark().line >= 0) where += ":" + std::to_string(at.Mark().line + 1);
-    error_ = Error{where + ": " + (field.empty() ? "" : field + ": ") + message};
+    if (!error_) error_ = yaml_.error_at(at, field, message);
   }
 
-  static std::string join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
+  static std::string join(const std::string& path, const std::string& key) { return text::StrictYaml::join(path, key); }
 
   // `node` at `path` must be a mapping whose keys are all in `known`.
   bool check_mapping(const YAML::Node& node, const std::string& path, const std::vector<std::string>& known) {
@@ -74,19 +69,9 @@ class SpecReader {
       fail(node, path.empty() ? "spec" : path, "expected a mapping of fields");
       return false;
     }
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (!it->first.IsScalar()) {
-        fail(it->first, path, "field names must be plain words");
-        return false;
-      }
-      std::string key = it->first.Scalar();
-      bool is_known = false;
-      for (const std::string& k : known) is_known = is_known || k == key;
-      if (!is_known) {
-        fail(it->first, join(path, key),
-             "unknown field" + detail::did_you_mean(key, known) + " (known: " + list(known) + ")");
-        return false;
-      }
+    if (Status known_fields = yaml_.check_fields(node, path, known); !known_fields) {
+      if (!error_) error_ = known_fields.error();
+      return false;
     }
     return true;
   }
@@ -188,14 +173,8 @@ class SpecReader {
       fail(node[key], join(path, key), "expected true or false, got '" + *text + "'");
   }
 
-  static std::string list(const std::vector<std::string>& words) {
-    std::string out;
-    for (const std::string& w : words) out += (out.empty() ? "" : ", ") + w;
-    return out;
-  }
-
  private:
-  std::string source_;
+  text::StrictYaml yaml_;
   std::optional<Error> error_;
 };
 
@@ -342,12 +321,9 @@ YAML::Node node_at(const YAML::Node& root, const std::string& path) {
 
 Result<AcceleratorSpec> parse_accelerator_spec(std::string_view yaml_text, std::string_view source_name) {
   const std::string source(source_name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    return Error{source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg};
-  }
+  auto loaded = text::load_yaml_text(yaml_text, source);
+  if (!loaded) return loaded.error();
+  const YAML::Node root = *loaded;
   SpecReader r(source);
   if (!root.IsDefined() || root.IsNull()) return Error{source + ": empty accelerator spec"};
   AcceleratorSpec spec;

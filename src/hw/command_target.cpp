@@ -12,7 +12,7 @@
 #include "hwnas/ir/subgraph.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "run_command.h"
-#include "suggest.h"
+#include "hwnas/text/strict_yaml.h"
 
 namespace hwnas::hw {
 namespace {
@@ -83,7 +83,7 @@ Result<CommandReport> parse_command_output(std::string_view stdout_text, std::st
     for (auto it = report->begin(); it != report->end(); ++it) keys.push_back(it.key());
     std::string suggestion;
     for (const std::string& key : keys) {
-      suggestion = detail::did_you_mean(key, {"latency_ms", "latency_us"});
+      suggestion = text::did_you_mean(key, {"latency_ms", "latency_us"});
       if (!suggestion.empty()) {
         suggestion = " ('" + key + "'" + suggestion.substr(1) + ")";
         break;

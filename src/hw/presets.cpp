@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "suggest.h"
+#include "hwnas/text/strict_yaml.h"
 
 namespace hwnas::hw {
 
@@ -26,7 +26,7 @@ Result<AcceleratorSpec> load_preset(std::string_view name) {
     std::string known;
     for (const std::string& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
     return Error{"unknown accelerator preset '" + std::string(name) + "'" +
-                 detail::did_you_mean(name, preset_names()) + " (presets: " + known + ")"};
+                 text::did_you_mean(name, preset_names()) + " (presets: " + known + ")"};
   }
   return parse_accelerator_spec(*text,
                                 "preset " + std::string(name) + " (targets/" + std::string(name) + ".yaml)");

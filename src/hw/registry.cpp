@@ -7,7 +7,7 @@
 #include "hwnas/hw/command_target.h"
 #include "hwnas/hw/presets.h"
 #include "hwnas/hw/simulator.h"
-#include "suggest.h"
+#include "hwnas/text/strict_yaml.h"
 
 namespace hwnas::hw {
 namespace {
@@ -67,7 +67,7 @@ Result<std::unique_ptr<Target>> TargetRegistry::make(std::string_view name_or_pa
   std::string known;
   for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
   return Error{"unknown target '" + std::string(name_or_path) + "'" +
-               detail::did_you_mean(name_or_path, names) + " (targets: " + known +
+               text::did_you_mean(name_or_path, names) + " (targets: " + known +
                "; or a spec file NAME.yaml, or command:<template with {onnx}>)"};
 }
 

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "../hw/suggest.h"
 #include "hwnas/space/space.h"
+#include "hwnas/text/strict_yaml.h"
 
 namespace hwnas::search {
 namespace {
@@ -31,45 +31,7 @@ store: hwnas-search.db
 output: hwnas-search-out
 )yaml";
 
-struct Reader {
-  std::string source;
-  Error error_at(const YAML::Node& node, const std::string& field, const std::string& message) const {
-    std::string where = source;
-    if (node.IsDefined() && node.Mark().line >= 0) where += ":" + std::to_string(node.Mark().line + 1);
-    return Error{where + ": " + field + ": " + message};
-  }
-  Status fields(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) const {
-    if (!map.IsMap()) return error_at(map, path, "expected a map");
-    for (const auto& entry : map) {
-      const std::string key = entry.first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        return error_at(entry.first, path.empty() ? key : path + "." + key,
-                        "unknown field" + hw::detail::did_you_mean(key, allowed) + " (fields: " + list + ")");
-      }
-    }
-    return {};
-  }
-  Result<double> number(const YAML::Node& node, const std::string& field) const {
-    if (!node.IsScalar()) return error_at(node, field, "expected a number");
-    const std::string text = node.Scalar();
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v)) return error_at(node, field, "'" + text + "' is not a number");
-    return v;
-  }
-  Result<int64_t> integer(const YAML::Node& node, const std::string& field) const {
-    auto v = number(node, field);
-    if (!v) return v.error();
-    if (*v != std::floor(*v) || std::fabs(*v) > 9e15) return error_at(node, field, "'" + node.Scalar() + "' is not an integer");
-    return static_cast<int64_t>(*v);
-  }
-  Result<std::string> text(const YAML::Node& node, const std::string& field) const {
-    if (!node.IsScalar()) return error_at(node, field, "expected a string");
-    return node.Scalar();
-  }
-};
+using Reader = text::StrictYaml;
 
 Result<Objective> parse_objective(const Reader& r, const YAML::Node& node) {
   Objective o;
@@ -78,7 +40,7 @@ Result<Objective> parse_objective(const Reader& r, const YAML::Node& node) {
     if (o.metric == "accuracy" || o.metric == "macs") o.direction = Direction::Maximize;
     return o;
   }
-  if (Status s = r.fields(node, "objectives[]", {"metric", "direction"}); !s) return s.error();
+  if (Status s = r.check_fields(node, "objectives[]", {"metric", "direction"}); !s) return s.error();
   auto metric = r.text(node["metric"], "objectives[].metric");
   if (!metric) return metric.error();
   o.metric = *metric;
@@ -127,21 +89,17 @@ std::string SearchConfig::fingerprint() const {
 
 Result<SearchConfig> parse_search_config(std::string_view text, std::string_view source_name, const std::string& base_dir) {
   Reader r{std::string(source_name)};
-  YAML::Node loaded;
+  auto loaded = text::load_yaml_text(text, r.source());
+  if (!loaded) return loaded.error();
+  const YAML::Node root = *loaded;
+  if (!root.IsMap()) return Error{r.source() + ": expected a map (space, target, objectives, budgets, algorithm, trials, ...)"};
   try {
-    loaded = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return Error{r.source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg};
-  }
-  const YAML::Node root = loaded;
-  if (!root.IsMap()) return Error{r.source + ": expected a map (space, target, objectives, budgets, algorithm, trials, ...)"};
-  try {
-    if (Status s = r.fields(root, "", {"space", "target", "evaluators", "objectives", "budgets", "reward", "algorithm", "trials", "seed",
+    if (Status s = r.check_fields(root, "", {"space", "target", "evaluators", "objectives", "budgets", "reward", "algorithm", "trials", "seed",
                                        "fidelity", "store", "output", "multi_fidelity"});
         !s)
       return s.error();
     SearchConfig c;
-    c.source = r.source;
+    c.source = r.source();
     if (root["space"]) {
       auto v = r.text(root["space"], "space");
       if (!v) return v.error();
@@ -164,12 +122,12 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       for (const auto& e : list) {
         if (e.IsScalar()) {
           if (e.Scalar() != "hardware")
-            return r.error_at(e, "evaluators", "unknown evaluator '" + e.Scalar() + "'" + hw::detail::did_you_mean(e.Scalar(), {"hardware"}) +
+            return r.error_at(e, "evaluators", "unknown evaluator '" + e.Scalar() + "'" + text::did_you_mean(e.Scalar(), {"hardware"}) +
                                                    " (evaluators: hardware, {command: ...})");
           c.hardware = true;
           continue;
         }
-        if (Status s = r.fields(e, "evaluators[]", {"command", "required", "timeout_s"}); !s) return s.error();
+        if (Status s = r.check_fields(e, "evaluators[]", {"command", "required", "timeout_s"}); !s) return s.error();
         CommandEvaluatorConfig command;
         auto t = r.text(e["command"], "evaluators[].command");
         if (!t) return t.error();
@@ -211,7 +169,7 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
           if (!v) return v.error();
           b.max = *v;
         } else {
-          if (Status s = r.fields(entry.second, field, {"max", "min"}); !s) return s.error();
+          if (Status s = r.check_fields(entry.second, field, {"max", "min"}); !s) return s.error();
           if (entry.second["max"]) {
             auto v = r.number(entry.second["max"], field + ".max");
             if (!v) return v.error();
@@ -228,7 +186,7 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
     }
     if (root["reward"]) {
       const YAML::Node node = root["reward"];
-      if (Status s = r.fields(node, "reward", {"target_latency_us", "target", "w", "accuracy", "latency"}); !s) return s.error();
+      if (Status s = r.check_fields(node, "reward", {"target_latency_us", "target", "w", "accuracy", "latency"}); !s) return s.error();
       MnasReward reward;
       const YAML::Node target = node["target_latency_us"] ? node["target_latency_us"] : node["target"];
       if (!target) return r.error_at(node, "reward.target_latency_us", "missing");
@@ -244,13 +202,13 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       if (node["latency"]) reward.latency_metric = node["latency"].Scalar();
       c.cost_model.reward = reward;
     }
-    if (Status s = c.cost_model.validate(); !s) return Error{r.source + ": " + s.error().message};
+    if (Status s = c.cost_model.validate(); !s) return Error{r.source() + ": " + s.error().message};
     if (root["algorithm"]) {
       const YAML::Node node = root["algorithm"];
       if (node.IsScalar()) {
         c.algorithm.name = node.Scalar();
       } else {
-        if (Status s = r.fields(node, "algorithm", {"name", "population", "sample", "mutations", "learning_rate", "baseline_decay",
+        if (Status s = r.check_fields(node, "algorithm", {"name", "population", "sample", "mutations", "learning_rate", "baseline_decay",
                                                    "crossover_probability", "mutation_probability"});
             !s)
           return s.error();
@@ -283,7 +241,7 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       const auto names = algorithm_names();
       if (std::find(names.begin(), names.end(), c.algorithm.name) == names.end())
         return r.error_at(node.IsScalar() ? node : node["name"], "algorithm.name",
-                          "unknown algorithm '" + c.algorithm.name + "'" + hw::detail::did_you_mean(c.algorithm.name, names) +
+                          "unknown algorithm '" + c.algorithm.name + "'" + text::did_you_mean(c.algorithm.name, names) +
                               " (algorithms: random, evolution, reinforce, nsga2)");
     }
     if (root["trials"]) {
@@ -316,7 +274,7 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
     }
     if (root["multi_fidelity"]) {
       const YAML::Node node = root["multi_fidelity"];
-      if (Status s = r.fields(node, "multi_fidelity", {"candidates", "eta", "min_fidelity"}); !s) return s.error();
+      if (Status s = r.check_fields(node, "multi_fidelity", {"candidates", "eta", "min_fidelity"}); !s) return s.error();
       HalvingOptions halving;
       if (node["candidates"]) {
         auto v = r.integer(node["candidates"], "multi_fidelity.candidates");
@@ -338,10 +296,10 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       }
       c.halving = halving;
     }
-    if (!c.hardware && c.commands.empty()) return Error{r.source + ": evaluators: at least one evaluator is needed"};
+    if (!c.hardware && c.commands.empty()) return Error{r.source() + ": evaluators: at least one evaluator is needed"};
     return c;
   } catch (const YAML::Exception& e) {
-    return Error{r.source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+    return Error{r.source() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
   }
 }
 

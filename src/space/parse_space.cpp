@@ -8,57 +8,15 @@
 #include <sstream>
 
 #include "hwnas/space/space.h"
+#include "hwnas/text/strict_yaml.h"
 #include "space_detail.h"
 
 namespace hwnas::space {
 namespace {
 
-struct Reader {
-  std::string source;
-
-  Error error_at(const YAML::Node& node, const std::string& field, const std::string& message) const {
-    std::string where = source;
-    if (node.IsDefined() && node.Mark().line >= 0) where += ":" + std::to_string(node.Mark().line + 1);
-    return Error{where + ": " + field + ": " + message};
-  }
-
-  // Every key of `map` must be in `allowed`; the error suggests the nearest.
-  Status check_fields(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) const {
-    if (!map.IsMap()) return error_at(map, path, "expected a map");
-    for (const auto& entry : map) {
-      const std::string key = entry.first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        return error_at(entry.first, path.empty() ? key : path + "." + key,
-                        "unknown field" + detail::did_you_mean(key, allowed) + " (fields: " + list + ")");
-      }
-    }
-    return {};
-  }
-
-  Result<double> number(const YAML::Node& node, const std::string& field) const {
-    if (!node.IsScalar()) return error_at(node, field, "expected a number");
-    const std::string text = node.Scalar();
-    char* end = nullptr;
-    const double value = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value))
-      return error_at(node, field, "'" + text + "' is not a number");
-    return value;
-  }
-
-  Result<int64_t> integer(const YAML::Node& node, const std::string& field) const {
-    auto v = number(node, field);
-    if (!v) return v.error();
-    if (*v != std::floor(*v) || std::fabs(*v) > 1e9) return error_at(node, field, "'" + node.Scalar() + "' is not an integer");
-    return static_cast<int64_t>(*v);
-  }
-
-  Result<std::string> text(const YAML::Node& node, const std::string& field) const {
-    if (!node.IsScalar()) return error_at(node, field, "expected a string");
-    return node.Scalar();
-  }
-};
+using Reader = text::StrictYaml;
+// Integers in a space (channels, strides, counts) stay far below int overflow in shape arithmetic.
+constexpr double kMaxSpaceInteger = 1e9;
 
 // Numeric choices: a scalar, a list, {min, max, step}, or {aligned: P|n, min, max | values, max_options}.
 struct NumericRule {
@@ -86,7 +44,7 @@ Result<Decision> numeric_decision(const Reader& r, const YAML::Node& node, const
   auto add_value = [&](const YAML::Node& item) -> Status {
     auto v = rule.integer ? Result<double>(0.0) : r.number(item, field);
     if (rule.integer) {
-      auto i = r.integer(item, field);
+      auto i = r.integer(item, field, kMaxSpaceInteger);
       if (!i) return i.error();
       v = static_cast<double>(*i);
     }
@@ -111,14 +69,14 @@ Result<Decision> numeric_decision(const Reader& r, const YAML::Node& node, const
       if (a.IsScalar() && a.Scalar() == "P") {
         step = std::max<int64_t>(1, context.channel_multiple);
       } else {
-        auto n = r.integer(a, field + ".aligned");
+        auto n = r.integer(a, field + ".aligned", kMaxSpaceInteger);
         if (!n) return n.error();
         if (*n < 1) return r.error_at(a, field + ".aligned", "must be P (the target's parallelism factor) or a positive integer");
         step = *n;
       }
       if (node["step"]) return r.error_at(node["step"], field + ".step", "give either aligned or step, not both");
     } else if (node["step"]) {
-      auto s = r.integer(node["step"], field + ".step");
+      auto s = r.integer(node["step"], field + ".step", kMaxSpaceInteger);
       if (!s) return s.error();
       if (*s < 1) return r.error_at(node["step"], field + ".step", "must be a positive integer");
       step = *s;
@@ -127,7 +85,7 @@ Result<Decision> numeric_decision(const Reader& r, const YAML::Node& node, const
       if (node["min"] || node["max"]) return r.error_at(node, field, "give either values or min and max, not both");
       if (!node["values"].IsSequence()) return r.error_at(node["values"], field + ".values", "expected a list");
       for (const auto& item : node["values"]) {
-        auto i = r.integer(item, field + ".values");
+        auto i = r.integer(item, field + ".values", kMaxSpaceInteger);
         if (!i) return i.error();
         if (*i % step != 0)
           return r.error_at(item, field + ".values",
@@ -137,9 +95,9 @@ Result<Decision> numeric_decision(const Reader& r, const YAML::Node& node, const
       }
     } else {
       if (!node["min"] || !node["max"]) return r.error_at(node, field, "a range needs min and max");
-      auto lo = r.integer(node["min"], field + ".min");
+      auto lo = r.integer(node["min"], field + ".min", kMaxSpaceInteger);
       if (!lo) return lo.error();
-      auto hi = r.integer(node["max"], field + ".max");
+      auto hi = r.integer(node["max"], field + ".max", kMaxSpaceInteger);
       if (!hi) return hi.error();
       if (*lo > *hi) return r.error_at(node, field, "min " + std::to_string(*lo) + " is above max " + std::to_string(*hi));
       if (*hi - *lo > 100000) return r.error_at(node, field, "range too large");
@@ -151,7 +109,7 @@ Result<Decision> numeric_decision(const Reader& r, const YAML::Node& node, const
                               std::to_string(*hi) + "]");
     }
     if (node["max_options"]) {
-      auto m = r.integer(node["max_options"], field + ".max_options");
+      auto m = r.integer(node["max_options"], field + ".max_options", kMaxSpaceInteger);
       if (!m) return m.error();
       if (*m < 1) return r.error_at(node["max_options"], field + ".max_options", "must be at least 1");
       // Few, far-apart options: keep max_options values evenly spread, the ends included.
@@ -248,14 +206,10 @@ Result<SearchSpace> parse_custom(const Reader& r, const YAML::Node& root, Search
 
 Result<SearchSpace> parse_space(std::string_view text, std::string_view source_name, const SpaceContext& context) {
   Reader r{std::string(source_name)};
-  YAML::Node loaded;
-  try {
-    loaded = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return Error{r.source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg};
-  }
-  const YAML::Node root = loaded;
-  if (!root.IsMap()) return Error{r.source + ": expected a map with name, input, stages and head"};
+  auto loaded = text::load_yaml_text(text, r.source());
+  if (!loaded) return loaded.error();
+  const YAML::Node root = *loaded;
+  if (!root.IsMap()) return Error{r.source() + ": expected a map with name, input, stages and head"};
   try {
     SearchSpace space;
     std::vector<Decision> decisions;
@@ -296,7 +250,7 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
     if (!resolution) return resolution.error();
     macro.resolution = add(std::move(*resolution));
     if (input["channels"]) {
-      auto c = r.integer(input["channels"], "input.channels");
+      auto c = r.integer(input["channels"], "input.channels", kMaxSpaceInteger);
       if (!c) return c.error();
       if (*c < 1) return r.error_at(input["channels"], "input.channels", "must be at least 1");
       macro.input_channels = *c;
@@ -323,7 +277,7 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
     if (!stem_channels) return stem_channels.error();
     macro.stem_channels = add(std::move(*stem_channels));
     if (stem["stride"]) {
-      auto s = r.integer(stem["stride"], "stem.stride");
+      auto s = r.integer(stem["stride"], "stem.stride", kMaxSpaceInteger);
       if (!s) return s.error();
       if (*s != 1 && *s != 2) return r.error_at(stem["stride"], "stem.stride", "must be 1 or 2");
       macro.stem_stride = *s;
@@ -359,13 +313,13 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
       if (!channels) return channels.error();
       stage.channels = add(std::move(*channels));
       if (stage_node["stride"]) {
-        auto s = r.integer(stage_node["stride"], p + ".stride");
+        auto s = r.integer(stage_node["stride"], p + ".stride", kMaxSpaceInteger);
         if (!s) return s.error();
         if (*s != 1 && *s != 2) return r.error_at(stage_node["stride"], p + ".stride", "must be 1 or 2");
         stage.stride = *s;
       }
       if (stage_node["groups"]) {
-        auto g = r.integer(stage_node["groups"], p + ".groups");
+        auto g = r.integer(stage_node["groups"], p + ".groups", kMaxSpaceInteger);
         if (!g) return g.error();
         if (*g < 1) return r.error_at(stage_node["groups"], p + ".groups", "must be at least 1");
         stage.groups = *g;
@@ -394,7 +348,7 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
       }
       auto positive = [&](const char* key, int64_t& out) -> Status {
         if (!head[key]) return {};
-        auto v = r.integer(head[key], std::string("head.") + key);
+        auto v = r.integer(head[key], std::string("head.") + key, kMaxSpaceInteger);
         if (!v) return v.error();
         if (*v < 0 || (*v == 0 && std::string(key) != "conv_channels"))
           return r.error_at(head[key], std::string("head.") + key, "must be positive");
@@ -409,7 +363,7 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
         if (!extra.IsSequence()) return r.error_at(extra, "head.extra_channels", "expected a list");
         macro.extra_channels.clear();
         for (const auto& e : extra) {
-          auto v = r.integer(e, "head.extra_channels");
+          auto v = r.integer(e, "head.extra_channels", kMaxSpaceInteger);
           if (!v) return v.error();
           if (*v < 2) return r.error_at(e, "head.extra_channels", "must be at least 2");
           macro.extra_channels.push_back(*v);
@@ -421,7 +375,7 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
     space.version_ = detail::space_version(space);
     return space;
   } catch (const YAML::Exception& e) {
-    return Error{r.source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+    return Error{r.source() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
   }
 }
 

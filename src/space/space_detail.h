@@ -6,12 +6,12 @@
 #include <string_view>
 #include <vector>
 
-#include "../hw/suggest.h"
 #include "hwnas/space/space.h"
+#include "hwnas/text/strict_yaml.h"
 
 namespace hwnas::space::detail {
 
-using hw::detail::did_you_mean;
+using text::did_you_mean;
 
 // 64-bit FNV-1a of `text`.
 uint64_t fnv1a(std::string_view text);

@@ -14,7 +14,7 @@
 #include "hwnas/text/op_fields.h"
 #include "hwnas/text/yaml_format.h"
 #include "scalar_text.h"
-#include "suggest.h"
+#include "hwnas/text/strict_yaml.h"
 #include "weights_base64.h"
 #include "yaml_tree.h"
 
@@ -213,7 +213,7 @@ class Reader {
         std::vector<std::string> words(field.words.begin(), field.words.end());
         for (const std::string& w : words)
           if (w == v->scalar) return FieldValue{w};
-        return at(v, what + ": unknown value '" + v->scalar + "'" + detail::did_you_mean(v->scalar, words) +
+        return at(v, what + ": unknown value '" + v->scalar + "'" + did_you_mean(v->scalar, words) +
                          " (one of " + join(words) + ")");
       }
     }
@@ -242,7 +242,7 @@ class Reader {
     const std::vector<std::string> top_keys = {"version", "name", "nodes", "outputs"};
     for (const Entry& e : *fields)
       if (std::find(top_keys.begin(), top_keys.end(), e.key) == top_keys.end())
-        return at(e.key_node, "unknown field '" + e.key + "'" + detail::did_you_mean(e.key, top_keys) +
+        return at(e.key_node, "unknown field '" + e.key + "'" + did_you_mean(e.key, top_keys) +
                                   " (a network has " + join(top_keys) + ")");
 
     if (const Entry* version = find(*fields, "version")) {
@@ -330,7 +330,7 @@ class Reader {
     if (!kind) {
       std::vector<std::string> ops;
       for (ir::OpKind k : ir::all_op_kinds()) ops.emplace_back(ir::op_name(k));
-      std::string hint = detail::did_you_mean(*op, ops);
+      std::string hint = did_you_mean(*op, ops);
       return at(op_entry->value, context + "unknown op '" + *op + "'" +
                                      (hint.empty() ? " (known ops: " + join(ops) + ")" : hint));
     }
@@ -343,7 +343,7 @@ class Reader {
     allowed.emplace_back("params");
     for (const Entry& e : *fields)
       if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
-        std::string hint = detail::did_you_mean(e.key, allowed);
+        std::string hint = did_you_mean(e.key, allowed);
         if (hint.empty()) hint = " (" + owners_of(e.key) + *op + " takes " + join(allowed) + ")";
         return at(e.key_node, context + "unknown field '" + e.key + "'" + hint);
       }
@@ -413,7 +413,7 @@ class Reader {
           message += " (it is defined later, at line " + std::to_string(later->second) +
                      "; a node must come after its inputs)";
         else
-          message += detail::did_you_mean(*input, node_names(graph));
+          message += did_you_mean(*input, node_names(graph));
         return at(element, message);
       }
       ids.push_back(*id);
@@ -448,7 +448,7 @@ class Reader {
     for (const Entry& e : *fields) {
       auto role = std::find(roles.begin(), roles.end(), e.key);
       if (role == roles.end()) {
-        std::string hint = detail::did_you_mean(e.key, roles);
+        std::string hint = did_you_mean(e.key, roles);
         std::string known =
             roles.empty() ? " (this node has no params)" : " (this node has " + join(roles) + ")";
         return at(e.key_node, context + "unknown param '" + e.key + "'" + (hint.empty() ? known : hint));
@@ -481,7 +481,7 @@ class Reader {
       auto id = graph.find(*output);
       if (!id)
         return at(element, "output '" + *output + "' names no node" +
-                               detail::did_you_mean(*output, node_names(graph)));
+                               did_you_mean(*output, node_names(graph)));
       ids.push_back(*id);
     }
     if (Status s = graph.set_outputs(std::move(ids)); !s) return at(v, s.error().message);

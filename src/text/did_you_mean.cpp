@@ -1,9 +1,9 @@
-// Nearest-word suggestions for unknown ops, fields, params and node names.
-#include "suggest.h"
+// Nearest-word suggestions ("did you mean ...?") for unknown ops, fields, values and names.
+#include "hwnas/text/strict_yaml.h"
 
 #include <algorithm>
 
-namespace hwnas::text::detail {
+namespace hwnas::text {
 namespace {
 
 // Levenshtein distance with adjacent transpositions counted as one edit ("kernle" -> "kernel").
@@ -48,4 +48,10 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return best ? "; did you mean '" + *best + "'?" : "";
 }
 
-}  // namespace hwnas::text::detail
+std::string join_words(const std::vector<std::string>& words) {
+  std::string list;
+  for (const auto& w : words) list += (list.empty() ? "" : ", ") + w;
+  return list;
+}
+
+}  // namespace hwnas::text
