@@ -44,6 +44,40 @@ stages:
   - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5, 7], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 160, max: 320}, stride: 2}
 head: {type: classification, classes: 10, conv_channels: 640}
 )yaml"},
+    {"fashion_mnist_curated", R"yaml(# A curated MobileNet-family space for Fashion-MNIST (28 x 28 grey images, resized to 32 x 32):
+# channel choices are the multiples of the target's parallelism factor P in each range (every
+# range holds a multiple of 64, so it suits every preset), plus a global depth multiplier.
+name: fashion_mnist_curated
+kind: macro
+input: {channels: 1, resolution: [32]}
+depth_multiplier: [0.5, 0.75, 1.0]
+activation: relu6
+stem: {channels: {aligned: P, min: 16, max: 64}, stride: 2}
+stages:
+  - {block: [ibn, fused_ibn, conv], kernel: [3, 5], expansion: [1, 3], depth: [1], channels: {aligned: P, min: 16, max: 64}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2], channels: {aligned: P, min: 16, max: 64}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {aligned: P, min: 24, max: 128}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3, 4], channels: {aligned: P, min: 48, max: 128}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {aligned: P, min: 64, max: 192}, stride: 1}
+head: {type: classification, classes: 10, conv_channels: 512}
+)yaml"},
+    {"fashion_mnist_uncurated", R"yaml(# The uncurated twin of fashion_mnist_curated: the same ranges with every channel count in steps
+# of one. It holds the MobileNetV2-style Fashion-MNIST baseline (channels 32, 16, 24, 32, 64, 96;
+# inverted bottlenecks with expansion 6, kernel 3).
+name: fashion_mnist_uncurated
+kind: macro
+input: {channels: 1, resolution: [32]}
+depth_multiplier: [0.5, 0.75, 1.0]
+activation: relu6
+stem: {channels: {min: 16, max: 64}, stride: 2}
+stages:
+  - {block: [ibn, fused_ibn, conv], kernel: [3, 5], expansion: [1, 3], depth: [1], channels: {min: 16, max: 64}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2], channels: {min: 16, max: 64}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 24, max: 128}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3, 4], channels: {min: 48, max: 128}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 64, max: 192}, stride: 1}
+head: {type: classification, classes: 10, conv_channels: 512}
+)yaml"},
 };
 
 }  // namespace

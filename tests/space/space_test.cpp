@@ -308,5 +308,33 @@ TEST(SearchSpace, CustomSpacesHaveDecisionsButNoNetwork) {
   EXPECT_EQ(space.minimal_architecture(), (Architecture{2, 0, 0}));
 }
 
+
+// The Fashion-MNIST spaces: the MobileNetV2-style baseline (the demo's reference) is a point of
+// the uncurated space, and every channel choice of the curated one is a multiple of P.
+TEST(SearchSpace, FashionMnistSpacesHoldTheBaselineAndAlignChannels) {
+  auto uncurated = load_space_by_name("fashion_mnist_uncurated", {64});
+  ASSERT_TRUE(uncurated.ok()) << uncurated.error().message;
+  const std::string baseline_key =
+      "resolution=32;depth_multiplier=1.0;stem.channels=32;"
+      "stage1.block=ibn;stage1.kernel=3;stage1.expansion=1;stage1.depth=1;stage1.channels=16;"
+      "stage2.block=ibn;stage2.kernel=3;stage2.expansion=6;stage2.depth=2;stage2.channels=24;"
+      "stage3.block=ibn;stage3.kernel=3;stage3.expansion=6;stage3.depth=3;stage3.channels=32;"
+      "stage4.block=ibn;stage4.kernel=3;stage4.expansion=6;stage4.depth=4;stage4.channels=64;"
+      "stage5.block=ibn;stage5.kernel=3;stage5.expansion=6;stage5.depth=3;stage5.channels=96";
+  auto baseline = uncurated->parse_key(baseline_key);
+  ASSERT_TRUE(baseline.ok()) << baseline.error().message;
+  auto graph = uncurated->decode(*baseline);
+  ASSERT_TRUE(graph.ok()) << graph.error().message;
+  EXPECT_EQ(graph->node(graph->inputs()[0]).shape, (hwnas::ir::Shape{1, 1, 32, 32}));
+
+  for (int64_t p : {8, 32, 64}) {
+    auto curated = load_space_by_name("fashion_mnist_curated", {p});
+    ASSERT_TRUE(curated.ok()) << curated.error().message;
+    for (const Decision& d : curated->decisions())
+      if (d.name.find("channels") != std::string::npos)
+        for (const Choice& c : d.choices) EXPECT_EQ(static_cast<int64_t>(c.value) % p, 0) << d.name << " at P=" << p;
+  }
+}
+
 }  // namespace
 }  // namespace hwnas::space
