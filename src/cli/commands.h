@@ -27,6 +27,10 @@ void register_search(CLI::App& app, Streams streams = {});  // `search` and `tri
 void register_targets(CLI::App& app, Streams streams = {});
 void register_measure(CLI::App& app, Streams streams = {});
 void register_estimator(CLI::App& app, Streams streams = {});  // `estimator build|fit|eval` and `estimate`
+void register_expert(CLI::App& app, Streams streams = {});  // `expert patterns|explain|optimize|apply|mine|replay`
+void register_train(CLI::App& app, Streams streams = {});     // needs libtorch; says so without it
+void register_evaluate(CLI::App& app, Streams streams = {});  // needs libtorch; says so without it
+void register_score(CLI::App& app, Streams streams = {});      // zero-shot proxies (needs libtorch)
 
 // Prints "hwnas: error: <message>" on `err`; returns `code`.
 int report_error(std::ostream& err, const std::string& message, int code = kExitFailure);

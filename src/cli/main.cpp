@@ -10,5 +10,9 @@ int main(int argc, char** argv) {
   hwnas::cli::register_targets(app);
   hwnas::cli::register_measure(app);
   hwnas::cli::register_estimator(app);
+  hwnas::cli::register_expert(app);
+  hwnas::cli::register_train(app);
+  hwnas::cli::register_evaluate(app);
+  hwnas::cli::register_score(app);
   return hwnas::cli::run_app(app, argc, argv);
 }

@@ -2,16 +2,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "commands.h"
 #include "format.h"
+#include "search_evaluators.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "hwnas/search/experiment.h"
 #include "hwnas/text/yaml_format.h"
@@ -103,7 +106,10 @@ Status save_best(const search::Experiment& e, const search::TrialRecord& best, c
 }
 
 int run_search_command(const SearchArgs& args, Streams streams) {
+  // No CONFIG: the default; a built-in name ("u55-latency"); else a file.
+  auto builtin = search::builtin_search_config_yaml(args.config);
   auto config = args.config.empty() ? search::parse_search_config(search::default_search_config_yaml(), "builtin:default")
+                : builtin           ? search::parse_search_config(*builtin, "builtin:" + args.config)
                                     : search::load_search_config(args.config);
   if (!config) return report_error(*streams.err, config.error().message);
   if (args.trials > 0) config->trials = args.trials;
@@ -111,7 +117,24 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   if (!args.store.empty()) config->store = args.store;
   if (!args.output.empty()) config->output = args.output;
 
-  auto experiment = search::prepare_experiment(*config);
+  // An estimator missing from its file is built first (a simulator target): show its progress.
+  const bool err_is_tty = streams.err == &std::cerr && isatty(STDERR_FILENO);
+  bool building_drawn = false;
+  auto estimator_progress = [&](const std::string& what, size_t done, size_t total) {
+    if (args.quiet) return;
+    std::ostringstream line;
+    line << "building the estimator: " << what << " " << done << "/" << total;
+    if (err_is_tty) {
+      *streams.err << "\r" << line.str() << "\033[K" << std::flush;
+      building_drawn = true;
+    } else if (done == total) {
+      *streams.err << line.str() << "\n";
+    }
+  };
+  auto libtorch_evaluators = make_libtorch_evaluators(*config);
+  if (!libtorch_evaluators) return report_error(*streams.err, libtorch_evaluators.error().message);
+  auto experiment = search::prepare_experiment(*config, nullptr, estimator_progress, std::move(*libtorch_evaluators));
+  if (building_drawn) *streams.err << "\n";
   if (!experiment) return report_error(*streams.err, experiment.error().message);
   search::Experiment& e = *experiment;
   if (Status s = search::check_budgets_reachable(*e.space, *e.evaluator, e.config.cost_model); !s)
@@ -126,10 +149,26 @@ int run_search_command(const SearchArgs& args, Streams streams) {
       << e.evaluator->name() << ", " << e.config.algorithm.name << ", "
       << (e.config.halving ? "successive halving of " + std::to_string(e.config.halving->candidates) + " candidates"
                            : std::to_string(e.config.trials) + " trials")
-      << ", seed " << e.config.seed
-      << "\n  store: " << e.config.store << (args.resume ? " (resuming)" : "") << "\n";
+      << ", seed " << e.config.seed << "\n";
+  if (!e.estimator_file.empty())
+    out << "  estimator: " << e.estimator_file
+        << (e.estimator_built ? " (built now for " + e.config.target + " in " + duration_text(e.estimator_build_seconds) + " and saved)" : " (loaded)")
+        << "\n";
+  out << "  store: " << e.config.store << (args.resume ? " (resuming)" : "") << "\n";
+  // The baseline, evaluated once per store at the fidelity of the final trials, with the same seed.
+  std::optional<search::Metrics> baseline_metrics;
+  if (e.baseline) {
+    const double fidelity = e.config.halving ? 1.0 : e.config.fidelity;
+    auto metrics = search::baseline_metrics(*e.baseline, *e.evaluator, &*store, fidelity, e.config.seed);
+    if (!metrics) return report_error(*streams.err, metrics.error().message);
+    baseline_metrics = *metrics;
+    out << "  baseline: " << e.baseline->space->name() << " [" << e.baseline->key << "]\n   ";
+    for (const std::string& m : shown_metrics(e.config.cost_model))
+      if (auto it = metrics->find(m); it != metrics->end()) out << " " << m << " " << metric_text(m, it->second);
+    out << "\n";
+  }
 
-  const bool live = streams.err == &std::cerr && isatty(STDERR_FILENO);
+  const bool live = err_is_tty;
   const std::string first_metric = e.config.cost_model.objectives.front().metric;
   int last_printed = -1;
   auto on_progress = [&](const search::SearchProgress& p) {
@@ -151,6 +190,7 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     if (live) err << "\r" << line.str() << "\033[K" << std::flush;
     else err << line.str() << "\n";
   };
+  const auto search_start = std::chrono::steady_clock::now();
   Result<search::SearchResult> result = search::SearchResult{};
   if (e.config.halving) {
     // multi-fidelity: successive halving over the algorithm's first distinct proposals
@@ -176,7 +216,8 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   }
   out << "\n" << result->trials.size() << " trials (" << result->replayed << " resumed, " << failed << " invalid or failed, " << over
       << " over budget), " << result->cache_hits << " duplicate proposals answered from the cache"
-      << (result->exhausted ? "; stopped early: the algorithm kept proposing architectures it had seen" : "") << "\n";
+      << (result->exhausted ? "; stopped early: the algorithm kept proposing architectures it had seen" : "") << ", in "
+      << duration_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - search_start).count()) << "\n";
   if (result->best < 0) {
     out << "no architecture met the budgets\n";
     return kExitSuccess;
@@ -189,6 +230,17 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   out << "\nbest trials:\n";
   print_trials_table(out, result->trials, order, shown_metrics(e.config.cost_model));
   out << "\n";
+  if (baseline_metrics) {
+    out << "best vs baseline:\n";
+    for (const auto& change : search::compare_to_baseline(result->trials[result->best].metrics, *baseline_metrics,
+                                                          shown_metrics(e.config.cost_model))) {
+      out << "  " << change.metric << ": " << metric_text(change.metric, change.baseline) << " -> "
+          << metric_text(change.metric, change.best) << " (";
+      if (change.metric == "accuracy") out << (change.best >= change.baseline ? "+" : "") << fixed(100 * (change.best - change.baseline), 2) << " points)\n";
+      else out << (change.relative >= 0 ? "+" : "") << fixed(100 * change.relative, 1) << " %)\n";
+    }
+    out << "\n";
+  }
   if (Status s = save_best(e, result->trials[result->best], e.config.output, out); !s) return report_error(*streams.err, s.error().message);
   return kExitSuccess;
 }
@@ -302,8 +354,8 @@ int run_trials_command(const TrialsArgs& args, Streams streams) {
 void register_search(CLI::App& app, Streams streams) {
   auto args = std::make_shared<SearchArgs>();
   CLI::App* command = app.add_subcommand(
-      "search", "search a space for the best architectures under budgets (no CONFIG: the built-in default search)");
-  command->add_option("config", args->config, "search configuration YAML (docs/search.md)");
+      "search", "search a space for the best architectures under budgets (no CONFIG: the built-in Fashion-MNIST search)");
+  command->add_option("config", args->config, "search configuration YAML (docs/search.md), or a built-in one: fashion-mnist (the default), u55-latency");
   command->add_flag("--resume", args->resume, "continue the search recorded in the store (after a crash or kill)");
   command->add_option("--trials", args->trials, "number of trials (overrides the config)")->check(CLI::PositiveNumber);
   command->add_option("--seed", args->seed, "seed (overrides the config)")->check(CLI::NonNegativeNumber);

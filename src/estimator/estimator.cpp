@@ -76,11 +76,16 @@ Estimator& Estimator::operator=(const Estimator& other) {
   slot_by_signature_ = SignatureTable{};
   slot_by_label_.clear();
   memo_ = Memo{};
+  raw_memo_ = Memo{};
   scan_.reset();
+  pending_.clear();
   return *this;
 }
 
-void Estimator::clear_memo() const { memo_ = Memo{}; }
+void Estimator::clear_memo() const {
+  memo_ = Memo{};
+  raw_memo_ = Memo{};
+}
 
 int Estimator::slot_of_label(const std::string& label) const {
   auto found = slot_by_label_.find(label);
@@ -159,15 +164,55 @@ KernelEstimate Estimator::predict_kernel(std::string_view label, const FeatureVe
 }
 
 void Estimator::prepare_memo() const {
-  Memo& memo = memo_;
-  if (memo.capacity != 0) return;
-  memo.stride = regressors_.latency.members.size() + 4;
-  memo.capacity = 4096;
-  memo.buckets.assign(memo.capacity * memo.stride, 0.0);
+  if (memo_.capacity != 0) return;
+  for (Memo* memo : {&memo_, &raw_memo_}) {
+    memo->stride = regressors_.latency.members.size() + (memo == &memo_ ? 4 : 6);
+    memo->capacity = 4096;
+    memo->buckets.assign(memo->capacity * memo->stride, 0.0);
+  }
+}
+
+const double* Estimator::raw_lookup(uint64_t hash, uint32_t check) const {
+  const Memo& memo = raw_memo_;
+  hash |= 1;
+  const size_t mask = memo.capacity - 1;
+  for (size_t at = hash & mask;; at = (at + 1) & mask) {
+    const double* bucket = &memo.buckets[at * memo.stride];
+    const auto stored = std::bit_cast<uint64_t>(bucket[0]);
+    if (stored == 0) return nullptr;
+    if (stored == hash && std::bit_cast<uint64_t>(bucket[1]) == check) return bucket + 2;
+  }
+}
+
+void Estimator::raw_insert(uint64_t hash, uint32_t check, double params, int slot, const double* values) const {
+  Memo& memo = raw_memo_;
+  hash |= 1;
+  if ((memo.size + 1) * 2 > memo.capacity) {  // grow at half full
+    std::vector<double> old = std::move(memo.buckets);
+    memo.capacity *= 2;
+    memo.buckets.assign(memo.capacity * memo.stride, 0.0);
+    for (size_t b = 0; b < old.size(); b += memo.stride) {
+      const auto stored = std::bit_cast<uint64_t>(old[b]);
+      if (stored == 0) continue;
+      size_t to = stored & (memo.capacity - 1);
+      while (std::bit_cast<uint64_t>(memo.buckets[to * memo.stride]) != 0) to = (to + 1) & (memo.capacity - 1);
+      std::copy(old.begin() + static_cast<std::ptrdiff_t>(b), old.begin() + static_cast<std::ptrdiff_t>(b + memo.stride),
+                memo.buckets.begin() + static_cast<std::ptrdiff_t>(to * memo.stride));
+    }
+  }
+  size_t at = hash & (memo.capacity - 1);
+  while (std::bit_cast<uint64_t>(memo.buckets[at * memo.stride]) != 0) at = (at + 1) & (memo.capacity - 1);
+  double* bucket = &memo.buckets[at * memo.stride];
+  bucket[0] = std::bit_cast<double>(hash);
+  bucket[1] = std::bit_cast<double>(static_cast<uint64_t>(check));
+  bucket[2] = params;
+  bucket[3] = static_cast<double>(slot);
+  std::copy(values, values + memo.stride - 4, bucket + 4);
+  ++memo.size;
 }
 
 void Estimator::prefetch(const KeyHash& key) const {
-  const Memo& memo = memo_;
+  const Memo& memo = raw_memo_;
   __builtin_prefetch(&memo.buckets[((key.bucket | 1) & (memo.capacity - 1)) * memo.stride]);
 }
 
@@ -232,25 +277,39 @@ NetworkPrediction Estimator::predict(const ir::Graph& graph, const PredictOption
   const size_t kernels = scan.kernel_count();
   prediction.kernel_count = kernels;
   prepare_memo();
-  // First every kernel's type, features and key, prefetching its memo bucket; then the lookups,
-  // whose cache misses the prefetches have overlapped.
+  // First every kernel's raw key, prefetching its bucket; then the lookups, whose cache misses
+  // the prefetches have overlapped. Only a kernel new to the raw memo has its features
+  // computed (and only a kernel new to the feature memo goes through the trees).
   std::vector<PendingKernel>& pending = pending_;
   pending.resize(kernels);
   for (size_t k = 0; k < kernels; ++k) {
     const detail::NodeSpan span(scan.kernel_nodes(k), scan.kernel_size(k));
     const detail::KernelRoles roles = detail::kernel_roles(graph, span);
-    const KernelMemory memory = known_memory ? scan.memory_of(roles) : KernelMemory{};
     PendingKernel& p = pending[k];
-    p.features = detail::span_features(graph, span, roles, target, known_memory ? &memory : nullptr);
-    params += static_cast<double>(p.features[kParams]);
-    p.slot = slot_of(graph, span, detail::span_signature(graph, span));
-    p.key = hash_key(p.slot, p.features);
-    prefetch(p.key);
+    p.memory_known = known_memory;
+    if (known_memory) p.memory = scan.memory_of(roles);
+    p.signature = detail::span_signature(graph, span);
+    const detail::RawKey raw = detail::raw_kernel_key(graph, roles, p.signature, known_memory ? &p.memory : nullptr);
+    p.raw_hash = raw.bucket;
+    p.raw_check = raw.check;
+    prefetch(KeyHash{raw.bucket, raw.check});
   }
   for (size_t k = 0; k < kernels; ++k) {
     const detail::NodeSpan span(scan.kernel_nodes(k), scan.kernel_size(k));
-    const int slot = pending[k].slot;
-    const double* values = memoised(slot, pending[k].features, pending[k].key);
+    const PendingKernel& p = pending[k];
+    const double* found = raw_lookup(p.raw_hash, p.raw_check);
+    if (!found) {
+      const detail::KernelRoles roles = detail::kernel_roles(graph, span);
+      const FeatureVector features =
+          detail::span_features(graph, span, roles, target, p.memory_known ? &p.memory : nullptr);
+      const int new_slot = slot_of(graph, span, p.signature);
+      const double* computed = memoised(new_slot, features);
+      raw_insert(p.raw_hash, p.raw_check, static_cast<double>(features[kParams]), new_slot, computed);
+      found = raw_lookup(p.raw_hash, p.raw_check);
+    }
+    params += found[0];
+    const int slot = static_cast<int>(found[1]);
+    const double* values = found + 2;
     for (size_t m = 0; m < members; ++m) totals[m] += values[m];
     prediction.energy_uj += values[members];
     if (options.breakdown) {

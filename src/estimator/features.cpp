@@ -136,6 +136,70 @@ uint64_t detail::span_signature(const ir::Graph& graph, NodeSpan kernel) {
   return signature;
 }
 
+namespace {
+
+// Two multiply-xor lanes over 64-bit words.
+struct KeyHasher {
+  uint64_t a = 0x9e3779b97f4a7c15ull, b = 0x27d4eb2f165667c5ull;
+  void add(uint64_t word) {
+    a = (a ^ word) * 0xff51afd7ed558ccdull;
+    a ^= a >> 29;
+    b = (b ^ (word + 0x632be59bd9b4e019ull)) * 0xc4ceb9fe1a85ec53ull;
+    b ^= b >> 31;
+  }
+  void add(const ir::Shape& shape) {
+    add(shape.rank());
+    for (int64_t d : shape.dims) add(static_cast<uint64_t>(d));
+  }
+};
+
+}  // namespace
+
+detail::RawKey detail::raw_kernel_key(const ir::Graph& graph, const KernelRoles& roles, uint64_t signature,
+                                      const KernelMemory* memory) {
+  KeyHasher h;
+  h.add(signature);
+  h.add(memory == nullptr ? 1u
+                          : 2u | (memory->input_off_chip ? 4u : 0u) | (memory->output_off_chip ? 8u : 0u) |
+                                (memory->other_off_chip ? 16u : 0u) | (memory->weights_off_chip ? 32u : 0u) |
+                                (memory->output_striped ? 64u : 0u));
+  const ir::Node& head = graph.node(roles.head);
+  h.add(static_cast<uint64_t>(head.kind));
+  if (roles.main_input != ir::kNoNode) h.add(graph.node(roles.main_input).shape);
+  else h.add(uint64_t{0xffff});
+  h.add(head.shape);
+  h.add(graph.node(roles.output).shape);
+  switch (head.kind) {
+    case ir::OpKind::Conv2d: {
+      const auto& c = head.attr<ir::Conv2dAttrs>();
+      for (int64_t v : {c.out_channels, c.kernel_h, c.kernel_w, c.stride_h, c.stride_w, c.pad_top, c.pad_left,
+                        c.pad_bottom, c.pad_right, c.dilation_h, c.dilation_w, c.groups, int64_t{c.bias}})
+        h.add(static_cast<uint64_t>(v));
+      h.add(static_cast<uint64_t>(graph.node(head.inputs.front()).shape.c()));
+      break;
+    }
+    case ir::OpKind::Linear: {
+      const auto& l = head.attr<ir::LinearAttrs>();
+      h.add(static_cast<uint64_t>(l.out_features));
+      h.add(l.bias ? 1u : 0u);
+      h.add(graph.node(head.inputs.front()).shape);
+      break;
+    }
+    case ir::OpKind::MaxPool:
+    case ir::OpKind::AvgPool: {
+      const auto& p = head.attr<ir::PoolAttrs>();
+      for (int64_t v : {p.kernel_h, p.kernel_w, p.stride_h, p.stride_w})
+        h.add(static_cast<uint64_t>(v));
+      break;
+    }
+    default:
+      break;
+  }
+  h.add(static_cast<uint64_t>(roles.other_total));
+  for (int i = 0; i < roles.other_count; ++i) h.add(static_cast<uint64_t>(graph.node(roles.other_inputs[i]).shape.numel()));
+  return {h.a ^ (h.b * 0x9e3779b97f4a7c15ull), static_cast<uint32_t>(h.b ^ (h.b >> 32))};
+}
+
 uint64_t kernel_signature(const ir::Graph& graph, const hw::Kernel& kernel) {
   return detail::span_signature(graph, detail::NodeSpan(kernel));
 }

@@ -89,6 +89,17 @@ struct NodeSize {
 };
 NodeSize node_size(const ir::Graph& graph, const ir::Node& node);
 
+// A 96-bit key of everything a kernel's features are computed from (features.cpp's
+// span_features reads nothing else): its type signature, memory context, the main input's,
+// the head's and the last node's shapes, the head's attributes, the other inputs' sizes. Equal
+// keys give equal features (for one TargetInfo), so a prediction can be memoised by this key
+// without computing the features.
+struct RawKey {
+  uint64_t bucket = 0;
+  uint32_t check = 0;
+};
+RawKey raw_kernel_key(const ir::Graph& graph, const KernelRoles& roles, uint64_t signature, const KernelMemory* memory);
+
 // kernel_signature and kernel_features of a span of nodes (features.cpp).
 uint64_t span_signature(const ir::Graph& graph, NodeSpan kernel);
 FeatureVector span_features(const ir::Graph& graph, NodeSpan kernel, const TargetInfo& info, const KernelMemory* memory);

@@ -163,7 +163,9 @@ std::string estimator_to_json(const Estimator& estimator) {
   std::string text = j.dump(1);
   // Splice each booster's JSON in place of its quoted placeholder, last first so offsets hold.
   for (size_t b = boosters.size(); b-- > 0;) {
-    const std::string quoted = "\"" + placeholder(b) + "\"";
+    std::string quoted = "\"";  // built by appending: GCC 12 warns falsely on "literal" + string
+    quoted += placeholder(b);
+    quoted += '"';
     const size_t at = text.find(quoted);
     if (at != std::string::npos) text.replace(at, quoted.size(), *boosters[b]);
   }

@@ -177,7 +177,11 @@ Result<ir::Graph> build_sampled_network(const SampledNetwork& net) {
   for (size_t s = 0; s < net.stages.size(); ++s) {
     const SampledStage& stage = net.stages[s];
     for (int64_t i = 0; i < stage.depth; ++i) {
-      auto scope = b.scope("s" + std::to_string(s) + ".b" + std::to_string(i));
+      std::string block_name = "s";  // built by appending: GCC 12 warns falsely on "literal" + string
+      block_name += std::to_string(s);
+      block_name += ".b";
+      block_name += std::to_string(i);
+      auto scope = b.scope(block_name);
       const int64_t block_stride = i == 0 ? stage.stride : 1;
       Result<ir::NodeId> y = ir::kNoNode;
       if (stage.kind == StageKind::BasicResidual) {

@@ -52,6 +52,38 @@ std::vector<NetworkSource> sampled_sources(uint64_t seed, size_t count, const Ne
   return sources;
 }
 
+namespace {
+
+// For each of the estimator's kernels, the run's kernels that make it up, when each is exactly a
+// union of them; empty when the run has no breakdown or splits the network otherwise.
+std::vector<std::vector<size_t>> run_kernels_of(const ir::Graph& graph, const std::vector<hw::KernelMeasurement>& run,
+                                                const std::vector<KernelDescription>& kernels) {
+  if (run.empty()) return {};
+  std::vector<int> run_of(graph.size(), -1), estimator_of(graph.size(), -1);
+  for (size_t r = 0; r < run.size(); ++r)
+    for (ir::NodeId id : run[r].nodes) {
+      if (id < 0 || static_cast<size_t>(id) >= graph.size() || run_of[static_cast<size_t>(id)] != -1) return {};
+      run_of[static_cast<size_t>(id)] = static_cast<int>(r);
+    }
+  for (size_t k = 0; k < kernels.size(); ++k)
+    for (ir::NodeId id : kernels[k].kernel.nodes) estimator_of[static_cast<size_t>(id)] = static_cast<int>(k);
+  std::vector<std::vector<size_t>> groups(kernels.size());
+  std::vector<bool> used(run.size(), false);
+  for (size_t k = 0; k < kernels.size(); ++k)
+    for (ir::NodeId id : kernels[k].kernel.nodes) {
+      const int r = run_of[static_cast<size_t>(id)];
+      if (r < 0) return {};
+      if (used[static_cast<size_t>(r)]) continue;
+      for (ir::NodeId member : run[static_cast<size_t>(r)].nodes)
+        if (estimator_of[static_cast<size_t>(member)] != static_cast<int>(k)) return {};  // straddles two kernels
+      used[static_cast<size_t>(r)] = true;
+      groups[k].push_back(static_cast<size_t>(r));
+    }
+  return groups;
+}
+
+}  // namespace
+
 Result<MeasuredSources> measure_sources(hw::Target& target, const TargetInfo& info,
                                         const std::vector<NetworkSource>& sources, const MeasureOptions& options,
                                         const Progress& progress) {
@@ -74,14 +106,19 @@ Result<MeasuredSources> measure_sources(hw::Target& target, const TargetInfo& in
       return k;
     };
     if (options.kernel_rows) {
-      // The run's own breakdown when it splits the network as the estimator does.
-      bool same_split = run->kernels.size() == kernels.size();
-      for (size_t k = 0; same_split && k < kernels.size(); ++k) same_split = run->kernels[k].nodes == kernels[k].kernel.nodes;
+      // The run's own breakdown, regrouped into the estimator's kernels where each is a union of
+      // the run's (a target that fuses less than the rules say, e.g. by a misdetected rule).
+      const std::vector<std::vector<size_t>> groups = run_kernels_of(*graph, run->kernels, kernels);
       for (size_t k = 0; k < kernels.size(); ++k) {
         KernelSample sample = sample_of(kernels[k]);
-        if (same_split) {
-          sample.latency_us = run->kernels[k].latency_us;
-          sample.energy_uj = info.kind == "simulator" ? run->kernels[k].energy_uj : kNotMeasured;
+        if (!groups.empty()) {
+          sample.latency_us = 0;
+          sample.energy_uj = 0;
+          for (size_t r : groups[k]) {
+            sample.latency_us += run->kernels[r].latency_us;
+            sample.energy_uj += run->kernels[r].energy_uj;
+          }
+          if (info.kind != "simulator") sample.energy_uj = kNotMeasured;
         } else {
           Result<hw::KernelMeasurement> alone = target.measure_kernel(*graph, kernels[k].kernel);
           if (!alone) break;  // this target times networks only

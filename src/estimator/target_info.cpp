@@ -88,7 +88,10 @@ TargetInfo describe_target(const hw::Target& target) {
 std::string fusion_rules_text(const hw::FusionRules& rules) {
   std::string text;
   for (const RuleField& rule : kRuleFields)
-    if (rules.*rule.field) text += (text.empty() ? "" : ",") + std::string(rule.name);
+    if (rules.*rule.field) {
+      if (!text.empty()) text += ',';
+      text += rule.name;
+    }
   return text.empty() ? "none" : text;
 }
 

@@ -132,10 +132,14 @@ std::string CompositeEvaluator::version() const {
 
 Result<Metrics> CompositeEvaluator::evaluate(const EvaluationRequest& request) {
   Metrics merged;
-  for (const auto& part : parts_) {
-    auto m = part->evaluate(request);
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    auto m = parts_[i]->evaluate(request);
     if (!m) return m.error();
     for (const auto& [k, v] : *m) merged[k] = v;
+    if (i + 1 < parts_.size() && budget_violation(gate_, merged) > 0) {
+      merged["skipped_evaluators"] = static_cast<double>(parts_.size() - i - 1);
+      break;
+    }
   }
   return merged;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace hwnas::search {
@@ -39,7 +40,39 @@ Status CostModel::validate() const {
   return {};
 }
 
+double budget_violation(const std::vector<Budget>& budgets, const Metrics& metrics) {
+  double violation = 0;
+  for (const Budget& b : budgets) {
+    auto it = metrics.find(b.metric);
+    if (it == metrics.end() || !std::isfinite(it->second)) continue;
+    if (it->second > b.max) violation += it->second / b.max - 1.0;
+    if (it->second < b.min) violation += (b.min - it->second) / std::max(1e-300, std::fabs(b.min));
+  }
+  return violation;
+}
+
 Result<Score> CostModel::score(const Metrics& metrics) const {
+  // Partial metrics that already break a budget: infeasible, whatever the missing ones would be.
+  if (const double violation = budget_violation(budgets, metrics); violation > 0) {
+    bool complete = true;
+    for (const std::string& name : required_metrics()) {
+      auto it = metrics.find(name);
+      complete = complete && it != metrics.end() && std::isfinite(it->second);
+    }
+    if (!complete) {
+      Score score;
+      score.feasible = false;
+      score.violation = violation;
+      for (const Objective& o : objectives) {
+        auto it = metrics.find(o.metric);
+        const bool known = it != metrics.end() && std::isfinite(it->second);
+        score.objectives.push_back(!known ? std::numeric_limits<double>::infinity()
+                                          : o.direction == Direction::Minimize ? it->second : -it->second);
+      }
+      score.cost = kInfeasibleCost * (1.0 + violation);
+      return score;
+    }
+  }
   auto get = [&](const std::string& name) -> Result<double> {
     auto it = metrics.find(name);
     if (it == metrics.end()) return Error{"cost model: metric '" + name + "' was not measured"};

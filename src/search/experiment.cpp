@@ -8,6 +8,7 @@
 
 #include "hwnas/hw/presets.h"
 #include "hwnas/hw/registry.h"
+#include "hwnas/search/estimator_evaluator.h"
 
 namespace hwnas::search {
 
@@ -43,7 +44,9 @@ SearchOptions Experiment::search_options() const {
   return options;
 }
 
-Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_ptr<Evaluator> evaluator_override) {
+Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_ptr<Evaluator> evaluator_override,
+                                      const estimator::Progress& estimator_progress,
+                                      std::vector<std::unique_ptr<Evaluator>> caller_evaluators) {
   Experiment e;
   e.config = config;
   auto target = hw::make_target(config.target);
@@ -52,19 +55,54 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
   auto space = space::load_space_by_name(config.space, {.channel_multiple = e.channel_multiple});
   if (!space) return space.error();
   e.space = std::make_unique<space::SearchSpace>(std::move(*space));
+  std::string estimator_version = kNoEstimator;
   if (evaluator_override) {
     e.evaluator = std::move(evaluator_override);
   } else {
+    if (config.hardware && config.use_estimator)
+      return Error{config.source + ": evaluators: hardware and estimator both give latency and energy; use one"};
+    if (config.use_training) {  // checked first: building an estimator can take minutes
+      if (caller_evaluators.empty())
+        return Error{config.source + ": evaluators: training needs hwnas built with libtorch (HWNAS_WITH_TORCH; Debian's libtorch-dev)"};
+      if (!e.space->has_network())
+        return Error{config.source + ": the training evaluator needs a space with a network; '" + e.space->name() + "' is custom"};
+    }
     std::vector<std::unique_ptr<Evaluator>> parts;
     if (config.hardware) {
       if (!e.space->has_network())
         return Error{config.source + ": the hardware evaluator needs a space with a network; '" + e.space->name() + "' is custom"};
       parts.push_back(std::make_unique<HardwareEvaluator>(std::move(*target)));
     }
+    if (config.use_estimator) {
+      if (!e.space->has_network())
+        return Error{config.source + ": the estimator evaluator needs a space with a network; '" + e.space->name() + "' is custom"};
+      EstimatorSource source;
+      source.file = config.estimator.file.empty() ? (*target)->name() + ".estimator.json" : config.estimator.file;
+      source.build.samples = config.estimator.samples;
+      source.build.adaptive_rounds = config.estimator.rounds;
+      source.build.seed = config.estimator.seed;
+      source.build.train.ensemble = config.estimator.ensemble;
+      source.build.train.seed = config.estimator.seed;
+      source.build.resample.seed = config.estimator.seed;
+      auto loaded = load_or_build_estimator(**target, source, estimator_progress);
+      if (!loaded) return loaded.error().within(config.source + ": estimator");
+      e.estimator_file = source.file;
+      e.estimator_built = loaded->built;
+      e.estimator_build_seconds = loaded->build_seconds;
+      auto evaluator = std::make_unique<EstimatorEvaluator>(std::move(loaded->estimator));
+      estimator_version = evaluator->version();
+      parts.push_back(std::move(evaluator));
+    }
     for (const CommandEvaluatorConfig& c : config.commands)
       parts.push_back(std::make_unique<ExternalCommandEvaluator>(c.command, ExternalCommandEvaluator::Options{c.timeout_s, c.required}));
+    for (auto& evaluator : caller_evaluators) parts.push_back(std::move(evaluator));
     if (parts.size() == 1) e.evaluator = std::move(parts.front());
-    else e.evaluator = std::make_unique<CompositeEvaluator>(std::move(parts));
+    else e.evaluator = std::make_unique<CompositeEvaluator>(std::move(parts), config.cost_model.budgets);  // gated
+  }
+  if (config.baseline) {
+    auto baseline = prepare_baseline(*config.baseline, *e.space, {.channel_multiple = e.channel_multiple});
+    if (!baseline) return baseline.error().within(config.source);
+    e.baseline = std::move(*baseline);
   }
   auto algorithm = make_algorithm(config.algorithm, *e.space);
   if (!algorithm) return algorithm.error().within(config.source);
@@ -77,7 +115,7 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
       {"channel_multiple", std::to_string(e.channel_multiple)},
       {"evaluator", e.evaluator->name()},
       {"evaluator_version", e.evaluator->version()},
-      {"estimator_version", kNoEstimator},
+      {"estimator_version", estimator_version},
       {"algorithm", config.algorithm.name},
       {"seed", std::to_string(config.seed)},
       {"fidelity", std::to_string(config.fidelity)},

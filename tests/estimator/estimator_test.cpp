@@ -72,6 +72,42 @@ TEST(Estimator, BreakdownSumsToTheTotalAndMatchesPredictKernel) {
   EXPECT_EQ(estimator.predict(*graph).peak_activation_bytes, -1) << "only when asked for";
 }
 
+// predict() memoises kernels by a raw key of what their features are computed from and skips
+// the features on a hit; it must answer exactly what the features give, on every preset
+// (memory contexts differ) and for kernels seen before and new.
+TEST(Estimator, RawMemoGivesWhatTheFeaturesGive) {
+  std::vector<ir::Graph> graphs;
+  for (const NetworkSource& source : sampled_sources(14, 25)) graphs.push_back(*source.build());
+  for (const std::string& model : zoo::model_names()) graphs.push_back(*zoo::build_model(model));
+  TrainOptions tiny = small_options();
+  tiny.shared_rounds = 3;
+  tiny.type_rounds = 3;
+  for (const std::string& preset : hw::preset_names()) {
+    hw::SimulatorTarget target(*hw::load_preset(preset));
+    const TargetInfo info = describe_target(target);
+    MeasureOptions measure;
+    measure.network_rows = false;
+    auto data = measure_sources(target, info, sampled_sources(15, 8), measure);
+    ASSERT_TRUE(data);
+    auto estimator = fit_estimator(info, data->data, tiny);
+    ASSERT_TRUE(estimator) << estimator.error().message;
+    for (int pass = 0; pass < 2; ++pass)
+      for (const ir::Graph& graph : graphs) {
+        const NetworkPrediction p = estimator->predict(graph, {.breakdown = true});
+        const auto described = describe_kernels(graph, info);
+        ASSERT_EQ(p.kernels.size(), described.size());
+        double params = 0;
+        for (size_t k = 0; k < described.size(); ++k) {
+          const KernelEstimate truth = estimator->predict_kernel(kernel_type(graph, described[k].kernel), described[k].features);
+          ASSERT_EQ(p.kernels[k].latency_us, truth.latency_us()) << preset << " " << graph.name() << " kernel " << k;
+          ASSERT_EQ(p.kernels[k].energy_uj, truth.energy_uj);
+          params += described[k].features[kParams];
+        }
+        EXPECT_EQ(p.params, static_cast<int64_t>(std::llround(params)));
+      }
+  }
+}
+
 TEST(Estimator, EnsembleSpreadIsTheUncertainty) {
   const Estimator& estimator = small_estimator();
   Result<ir::Graph> graph = zoo::build_model("efficientnet_b0");

@@ -48,7 +48,9 @@ void expect_same_kernel_rules(const hw::FusionRules& found, const hw::FusionRule
   EXPECT_EQ(found.batch_norm, truth.batch_norm) << what;
   EXPECT_EQ(found.activation, truth.activation) << what;
   EXPECT_EQ(found.residual_add, truth.residual_add) << what;
-  if (found.elementwise_chains) EXPECT_TRUE(truth.elementwise_chains) << what;
+  if (found.elementwise_chains) {
+    EXPECT_TRUE(truth.elementwise_chains) << what;
+  }
 }
 
 TEST(OpsFuse, IsNnMetersTest) {

@@ -9,8 +9,26 @@
 namespace hwnas::search {
 namespace {
 
-TEST(SearchConfig, TheBuiltInDefaultParses) {
+TEST(SearchConfig, TheBuiltInDefaultTrainsOnFashionMnistAgainstTheBaseline) {
   auto config = parse_search_config(default_search_config_yaml(), "builtin:default");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->space, "fashion_mnist_curated");
+  EXPECT_TRUE(config->use_estimator);
+  EXPECT_TRUE(config->use_training);
+  EXPECT_FALSE(config->hardware);
+  EXPECT_EQ(config->training.data, "fashion-mnist");
+  ASSERT_TRUE(config->baseline.has_value());
+  EXPECT_EQ(config->baseline->space, "fashion_mnist_uncurated");
+  ASSERT_TRUE(config->halving.has_value());
+  EXPECT_EQ(config->halving->candidates, 27);
+  // Without a training evaluator from the caller (libtorch), preparing it says what is missing.
+  auto experiment = prepare_experiment(*config);
+  if (!experiment.ok()) EXPECT_NE(experiment.error().message.find("training needs hwnas built with libtorch"), std::string::npos)
+      << experiment.error().message;
+}
+
+TEST(SearchConfig, TheBuiltInU55LatencyConfigParses) {
+  auto config = parse_search_config(*builtin_search_config_yaml("u55-latency"), "builtin:u55-latency");
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->space, "mobilenet_curated");
   EXPECT_EQ(config->target, "ethos-u55-256");
@@ -82,7 +100,7 @@ TEST(Experiment, PreparesSpaceCuratedForTheTargetAndChecksResume) {
   const fs::path dir = fs::temp_directory_path() / ("hwnas-experiment-test-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  auto config = parse_search_config(default_search_config_yaml(), "builtin:default");
+  auto config = parse_search_config(*builtin_search_config_yaml("u55-latency"), "builtin:u55-latency");
   ASSERT_TRUE(config.ok());
   config->store = (dir / "e.db").string();
   config->trials = 5;

@@ -49,7 +49,7 @@ class SearchCommand : public ::testing::Test {
 
 TEST_F(SearchCommand, DefaultSearchThenResumeThenTrials) {
   const std::string store = path("run.db"), output = path("out");
-  RunResult first = run({"search", "--trials", "25", "--store", store, "--output", output});
+  RunResult first = run({"search", "u55-latency", "--trials", "25", "--store", store, "--output", output});
   ASSERT_EQ(first.status, 0) << first.err;
   EXPECT_NE(first.out.find("space 'mobilenet_curated'"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("channels curated to P=32"), std::string::npos) << first.out;
@@ -63,11 +63,11 @@ TEST_F(SearchCommand, DefaultSearchThenResumeThenTrials) {
     EXPECT_TRUE(fs::exists(output + "/best_arch.yaml"));
   }
 
-  RunResult again = run({"search", "--trials", "25", "--store", store, "--output", output});
+  RunResult again = run({"search", "u55-latency", "--trials", "25", "--store", store, "--output", output});
   EXPECT_EQ(again.status, 1);
   EXPECT_NE(again.err.find("exists already"), std::string::npos) << again.err;
 
-  RunResult resumed = run({"search", "--trials", "40", "--store", store, "--output", output, "--resume"});
+  RunResult resumed = run({"search", "u55-latency", "--trials", "40", "--store", store, "--output", output, "--resume"});
   ASSERT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("40 trials (25 resumed"), std::string::npos) << resumed.out;
 
@@ -112,6 +112,44 @@ TEST_F(SearchCommand, MultiFidelityRunsSuccessiveHalving) {
   RunResult resumed = run({"search", path("halving.yaml"), "--quiet", "--resume"});
   ASSERT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("13 trials (13 resumed"), std::string::npos) << resumed.out;
+}
+
+TEST_F(SearchCommand, EstimatorOnlySearchSavesTheBestAsYamlAndOnnx) {
+  const std::string estimator = std::string(HWNAS_TEST_DATA) + "/estimator/format-v1.estimator.json";  // ethos-u55-256
+  {
+    std::ofstream config(path("estimated.yaml"));
+    config << "space: mobilenet_curated\ntarget: ethos-u55-256\nevaluators: [estimator]\nestimator: " << estimator
+           << "\nbudgets: {memory_bytes: 4000000}\ntrials: 12\nstore: " << path("e.db") << "\noutput: " << path("e-out") << "\n";
+  }
+  RunResult first = run({"search", path("estimated.yaml")});
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_NE(first.out.find("estimator:ethos-u55-256, evolution, 12 trials"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("estimator: " + estimator + " (loaded)"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("12 trials (0 resumed, 0 invalid or failed"), std::string::npos) << first.out;
+  EXPECT_NE(first.err.find("[12/12] best latency_us"), std::string::npos) << first.err;
+  EXPECT_NE(first.out.find("best trials:"), std::string::npos) << first.out;
+  EXPECT_TRUE(fs::exists(path("e-out/best.onnx")));
+  EXPECT_TRUE(fs::exists(path("e-out/best.yaml")));
+  EXPECT_TRUE(fs::exists(path("e-out/best_arch.yaml")));
+  RunResult json = run({"trials", "export", path("e.db"), "--format", "json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  auto parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["meta"]["evaluator"], "estimator:ethos-u55-256");
+  const std::string version = parsed["meta"]["estimator_version"];
+  EXPECT_EQ(version.rfind("estimator:ethos-u55-256 spec=", 0), 0u) << version;
+  EXPECT_TRUE(parsed["trials"][0]["metrics"].contains("latency_std_us"));
+  RunResult resumed = run({"search", path("estimated.yaml"), "--trials", "15", "--resume", "--quiet"});
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("15 trials (12 resumed"), std::string::npos) << resumed.out;
+  // a measured target has no estimator to build during a search
+  {
+    std::ofstream config(path("device.yaml"));
+    config << "space: mobilenet_curated\ntarget: 'command:echo {onnx}'\nevaluators: [estimator]\nestimator: " << path("none.json")
+           << "\nstore: " << path("d.db") << "\n";
+  }
+  RunResult device = run({"search", path("device.yaml")});
+  EXPECT_EQ(device.status, 1);
+  EXPECT_NE(device.err.find("hwnas estimator build --target"), std::string::npos) << device.err;
 }
 
 TEST_F(SearchCommand, ErrorsAreReported) {

@@ -55,10 +55,90 @@ TEST(CpuTarget, MeasuresTheNetworkWithANoiseReport) {
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_GT(m->latency_us, 0);
   EXPECT_GE(m->spread_us, 0);
-  EXPECT_TRUE(m->kernels.empty());
   EXPECT_EQ(m->notes.rfind("cpu, 1 thread, batch norm folded: median ", 0), 0u) << m->notes;
   EXPECT_NE(m->notes.find(" over 9 runs"), std::string::npos) << m->notes;
+  EXPECT_NE(m->notes.find("; kernels timed in context"), std::string::npos) << m->notes;
   EXPECT_EQ(at::get_num_threads(), threads_before);
+  // Its kernels, timed in context, are the partition's and sum to the network's median.
+  const std::vector<hw::Kernel> kernels = cpu->partition(conv_network());
+  ASSERT_EQ(m->kernels.size(), kernels.size());
+  double sum = 0;
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    EXPECT_EQ(m->kernels[k].nodes, kernels[k].nodes);
+    EXPECT_GT(m->kernels[k].latency_us, 0);
+    sum += m->kernels[k].latency_us;
+  }
+  EXPECT_EQ(m->kernels[0].label, "conv2d+batch_norm");
+  EXPECT_EQ(m->kernels[0].macs, analysis::layer_cost(conv_network(), 1).macs);
+  EXPECT_NEAR(sum, m->latency_us, 1e-9 * m->latency_us);
+  EXPECT_GT(m->kernels[0].latency_us, m->kernels[1].latency_us) << "the conv outweighs its relu";
+
+  MeasureOptions whole_only = quick();
+  whole_only.kernels_in_context = false;
+  auto whole = make_cpu_target(whole_only)->measure_network(conv_network());
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  EXPECT_TRUE(whole->kernels.empty());
+}
+
+// Kernel by kernel in context: one chained run's kernel times sum to that run, and the chained
+// runs take about as long as the network run whole (the same ATen calls, a module call more per
+// kernel): a generous bound on the fastest runs, since the machine may be loaded.
+TEST(TimeGraphInContext, KernelsSumToTheChainedRunsAndMatchTheNetwork) {
+  ir::Graph graph = conv_network();
+  auto timing = time_graph_in_context(graph, eager_partition(graph, true), Device::Cpu, quick());
+  ASSERT_TRUE(timing.ok()) << timing.error().message;
+  ASSERT_EQ(timing->kernels.size(), 5u);
+  EXPECT_EQ(timing->network.runs, 9);
+  EXPECT_EQ(timing->chained.runs, 9);
+  double mean_sum = 0;
+  for (const TimingStats& k : timing->kernels) {
+    EXPECT_EQ(k.runs, 9);
+    EXPECT_GT(k.median_us, 0);
+    mean_sum += k.mean_us;
+  }
+  EXPECT_NEAR(mean_sum, timing->chained.mean_us, 1e-6 * timing->chained.mean_us) << "a run's kernels sum to the run";
+  // The fastest runs: medians on a loaded machine can differ tenfold between the two.
+  EXPECT_GT(timing->chained.min_us, 0.5 * timing->network.min_us);
+  EXPECT_LT(timing->chained.min_us, 2.0 * timing->network.min_us);
+}
+
+// A graph with two outputs and a tensor read by two later kernels: every kernel gets the right
+// tensors (the run would throw on a wrong shape), also unfolded.
+TEST(TimeGraphInContext, WiresBranchesAndOutputs) {
+  ir::Graph graph("branches");
+  ir::Builder b(graph);
+  NodeId x = b.input({1, 8, 16, 16}, "x");
+  NodeId a = b.conv_bn_act(x, 8, 3, 1, ir::OpKind::Relu, 1, "a");
+  NodeId c = b.conv_bn_act(a, 16, 1, 1, ir::OpKind::Relu6, 1, "c");
+  NodeId d = b.conv_bn_act(a, 16, 3, 1, ir::OpKind::Input, 1, "d");
+  NodeId sum = b.add(c, d);
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(graph.set_outputs({sum, a}));
+  for (bool fold : {true, false}) {
+    MeasureOptions options = quick();
+    options.fold_batch_norm = fold;
+    auto timing = time_graph_in_context(graph, eager_partition(graph, fold), Device::Cpu, options);
+    ASSERT_TRUE(timing.ok()) << timing.error().message;
+    EXPECT_EQ(timing->kernels.size(), eager_partition(graph, fold).size());
+  }
+}
+
+TEST(TimeGraphInContext, APartitionThatMissesOrRepeatsANodeIsAnError) {
+  ir::Graph graph = conv_network();
+  std::vector<hw::Kernel> kernels = eager_partition(graph, true);
+  std::vector<hw::Kernel> missing(kernels.begin() + 1, kernels.end());
+  auto a = time_graph_in_context(graph, missing, Device::Cpu, quick());
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message.find("is in no kernel"), std::string::npos) << a.error().message;
+  std::vector<hw::Kernel> repeated = kernels;
+  repeated.push_back(kernels.back());
+  auto b = time_graph_in_context(graph, repeated, Device::Cpu, quick());
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message.find("is in two kernels"), std::string::npos) << b.error().message;
+  std::vector<hw::Kernel> reversed(kernels.rbegin(), kernels.rend());
+  auto c = time_graph_in_context(graph, reversed, Device::Cpu, quick());
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("not in node order"), std::string::npos) << c.error().message;
 }
 
 TEST(CpuTarget, KernelsAreTimedAloneAndAConvOutweighsItsRelu) {

@@ -30,6 +30,17 @@ TEST(Timing, MedianResistsAnOutlierThatTheMeanDoesNot) {
   EXPECT_GT(s.cv_percent, 100);
 }
 
+TEST(Timing, TheReportedLatencyIsTheChosenQuantile) {
+  EXPECT_DOUBLE_EQ(summarise_timings({5, 1, 4, 2, 3}).latency_us, 3) << "the median by default";
+  TimingStats fastest = summarise_timings({100, 180, 99, 450, 120}, 0.0);
+  EXPECT_DOUBLE_EQ(fastest.latency_us, 99);
+  EXPECT_DOUBLE_EQ(fastest.median_us, 120);
+  EXPECT_DOUBLE_EQ(summarise_timings({10, 20, 30, 40}, 0.25).latency_us, 17.5);
+  EXPECT_DOUBLE_EQ(summarise_timings({10, 20}, 7.0).latency_us, 20) << "clamped to [0, 1]";
+  const std::string text = noise_report(fastest, "cpu, 1 thread", 5.0);
+  EXPECT_NE(text.find("over 5 runs; latency reported: the fastest run, 99.0 us; noisy"), std::string::npos) << text;
+}
+
 TEST(Timing, QuantilesInterpolateBetweenOrderStatistics) {
   std::vector<double> sorted{10, 20, 30, 40};
   EXPECT_DOUBLE_EQ(quantile_of_sorted(sorted, 0.5), 25);

@@ -9,9 +9,10 @@
 // A network splits into kernels by the target's fusion rules; each kernel's features (with
 // the memory context of the target's memory plan) go through the regressors of its type; the
 // network's figures are the sums. The trees are evaluated natively (flat_forest.h), and each
-// kernel's prediction is memoised by (type, features): networks of one search space share most
-// kernels, so a search asks the trees rarely. The memo makes predict() not thread-safe: use one
-// Estimator per thread (copies are cheap before they fill their memos).
+// kernel's prediction is memoised by (type, features) and by a raw key of what its features
+// are computed from: networks of one search space share most kernels, so a search rarely
+// computes features and more rarely asks the trees. The memos make predict() not thread-safe:
+// use one Estimator per thread (copies are cheap before they fill their memos).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "hwnas/estimator/features.h"
+#include "hwnas/estimator/memory_context.h"
 #include "hwnas/estimator/regressor.h"
 #include "hwnas/estimator/target_info.h"
 #include "hwnas/estimator/trainer.h"
@@ -128,13 +130,20 @@ class Estimator {
     uint32_t check;
   };
   struct PendingKernel {
-    int slot = -1;
-    FeatureVector features{};
-    KeyHash key{};
+    uint64_t raw_hash = 0;
+    uint32_t raw_check = 0;
+    bool memory_known = false;
+    KernelMemory memory;
+    uint64_t signature = 0;
   };
   static KeyHash hash_key(int slot, const FeatureVector& features);
   void prepare_memo() const;
   void prefetch(const KeyHash& key) const;
+  // The raw memo: a kernel's raw key (kernel_roles.h) to its parameters, type slot and values,
+  // so that a kernel seen before costs no feature computation. A bucket: hash, check, params,
+  // slot, then the values of the feature memo.
+  const double* raw_lookup(uint64_t hash, uint32_t check) const;
+  void raw_insert(uint64_t hash, uint32_t check, double params, int slot, const double* values) const;
   const double* memoised(int slot, const FeatureVector& features) const;
   const double* memoised(int slot, const FeatureVector& features, const KeyHash& key) const;
 
@@ -144,6 +153,7 @@ class Estimator {
   mutable SignatureTable slot_by_signature_;
   mutable std::unordered_map<std::string, int> slot_by_label_;
   mutable Memo memo_;
+  mutable Memo raw_memo_;
   mutable std::shared_ptr<detail::NetworkScan> scan_;  // scratch of predict(), never shared between copies
   mutable std::vector<PendingKernel> pending_;           // scratch of predict()
 };

@@ -25,7 +25,8 @@
 
 namespace hwnas::estimator {
 
-// Features read from the kernel type's label: the op of its first node, number of ops,
+// Features read from the kernel type: the op of its first node (62 / 63 for a depthwise /
+// grouped conv2d), number of ops,
 // batch norm, add, mul present, activation class (0 none, 1 relu-like, 2 table look-up).
 inline constexpr int kLabelFeatureCount = 6;
 using LabelFeatures = std::array<float, kLabelFeatureCount>;
@@ -50,7 +51,7 @@ double prior_value(const PriorTerms& coefficients, const FeatureVector& features
 // One ensemble member of one quantity.
 struct MemberModel {
   std::string shared_json;                     // XGBoost's JSON of the shared booster
-  std::map<std::string, std::string> per_type_json;  // kernel label -> XGBoost JSON
+  std::map<std::string, std::string> per_type_json;  // kernel type (kernel_type) -> XGBoost JSON
   FlatForest shared;                           // parsed from the JSON
   std::map<std::string, FlatForest> per_type;
 };

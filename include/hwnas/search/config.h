@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "hwnas/search/algorithm.h"
+#include "hwnas/search/baseline.h"
 #include "hwnas/search/cost_model.h"
 #include "hwnas/search/successive_halving.h"
+#include "hwnas/search/training_config.h"
 
 namespace hwnas::search {
 
@@ -23,11 +25,27 @@ struct CommandEvaluatorConfig {
   double timeout_s = 3600;
 };
 
+// evaluators: [estimator]: latency and energy predicted by an estimator (estimator_evaluator.h).
+struct EstimatorConfig {
+  std::string file;      // "": "<target name>.estimator.json" in the working directory
+  // Building one when the file does not exist (simulator targets): estimator::BuildOptions.
+  size_t samples = 1000;
+  int rounds = 3;
+  int ensemble = 3;
+  uint64_t seed = 1;
+};
+
 struct SearchConfig {
   std::string source;                       // where it was read from
   std::string space = "mobilenet_curated";  // a built-in space name, or a path (relative to the config's folder)
   std::string target = "ethos-u55-256";     // anything hw::make_target accepts
   bool hardware = true;                     // the hardware evaluator (latency, energy, memory)
+  bool use_estimator = false;               // the estimator evaluator instead (no hardware run)
+  EstimatorConfig estimator;
+  bool use_training = false;                // the libtorch training evaluator (accuracy)
+  TrainingConfig training;
+  // The reference the summary compares the best architecture with (evaluated once per store).
+  std::optional<BaselineConfig> baseline;
   std::vector<CommandEvaluatorConfig> commands;
   CostModel cost_model;
   AlgorithmOptions algorithm;
@@ -45,10 +63,15 @@ struct SearchConfig {
   std::string fingerprint() const;
 };
 
-// The YAML of the built-in default search (a curated MobileNet-family space on the
-// ethos-u55-256 simulator, latency under a memory budget and a capacity floor, evolution, 200
-// trials).
+// The YAML of the built-in default search, "fashion-mnist": Fashion-MNIST classifiers trained
+// with libtorch, latency on the ethos-u55-256 simulator from the estimator, successive halving,
+// compared with the MobileNetV2-style baseline.
 std::string_view default_search_config_yaml();
+// The built-in configs by name: "fashion-mnist" (the default) and "u55-latency" (a curated
+// MobileNet-family space on the ethos-u55-256 simulator, least latency under a memory budget and
+// a capacity floor, evolution, 200 trials; no training, about a second).
+std::vector<std::string> builtin_search_config_names();
+std::optional<std::string_view> builtin_search_config_yaml(std::string_view name);
 
 // Parses a config; errors name `source_name`, the line and the field (unknown fields with a
 // did-you-mean). A relative space path is resolved against `base_dir` when it names a file.

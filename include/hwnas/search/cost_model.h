@@ -68,9 +68,16 @@ struct CostModel {
   std::vector<std::string> required_metrics() const;
   // Checks the model is usable (an objective, positive budgets, a positive reward target).
   Status validate() const;
-  // The score of `metrics`; an Error naming a required metric that is missing or not finite.
+  // The score of `metrics`; an Error naming a required metric that is missing or not finite,
+  // unless the metrics present already break a budget: then the score is infeasible (missing
+  // objectives count as the worst, +infinity), as for the partial metrics of a gated
+  // CompositeEvaluator that skipped training an architecture over its latency budget.
   Result<Score> score(const Metrics& metrics) const;
 };
+
+// The sum over `budgets` whose metric is in `metrics` (and finite) of the relative overshoot
+// (Score::violation's definition); 0 when every one present is met.
+double budget_violation(const std::vector<Budget>& budgets, const Metrics& metrics);
 
 // MnasNet's reward acc * (lat / target)^w.
 double mnas_reward(double accuracy, double latency, double target, double w = -0.07);

@@ -1,5 +1,5 @@
 // Evaluators: what turns an architecture into metrics (hardware latency and memory, a user's
-// training script, later libtorch training and the estimator), and a cache keyed by architecture.
+// training script; the estimator in estimator_evaluator.h), and a cache keyed by architecture.
 //
 //   auto target = hw::make_target("ethos-u55-256");
 //   search::HardwareEvaluator hardware(std::move(*target));
@@ -96,16 +96,21 @@ Result<Metrics> parse_metrics_json(const std::string& stdout_text, const std::ve
                                    const std::string& command);
 
 // Runs several evaluators on the same request and merges their metrics (a later one's metric of
-// the same name wins). Fails with the first error.
+// the same name wins). Fails with the first error. With `gate` budgets, the later (expensive)
+// parts are skipped once the metrics so far break one of them: an architecture over its latency
+// budget is not trained. The partial metrics then carry "skipped_evaluators" (how many parts were
+// skipped), and CostModel::score rates them infeasible by the budgets they break.
 class CompositeEvaluator : public Evaluator {
  public:
-  explicit CompositeEvaluator(std::vector<std::unique_ptr<Evaluator>> parts) : parts_(std::move(parts)) {}
+  explicit CompositeEvaluator(std::vector<std::unique_ptr<Evaluator>> parts, std::vector<Budget> gate = {})
+      : parts_(std::move(parts)), gate_(std::move(gate)) {}
   std::string name() const override;
   std::string version() const override;
   Result<Metrics> evaluate(const EvaluationRequest& request) override;
 
  private:
   std::vector<std::unique_ptr<Evaluator>> parts_;
+  std::vector<Budget> gate_;
 };
 
 // Results (and errors) by canonical architecture key and fidelity: an architecture that

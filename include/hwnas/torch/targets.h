@@ -6,8 +6,11 @@
 //     auto km = cpu->measure_kernel(graph, k);          // the kernel alone, as a subgraph
 //
 // Kernels are libtorch's eager units: one ATen call per op (see libtorch::eager_partition).
-// A kernel is timed alone as ir::extract_subgraph of its nodes, fed random inputs, so its time
-// excludes the producers of its inputs. The "cuda" target always exists; without a usable
+// measure_kernel times a kernel alone as ir::extract_subgraph of its nodes, fed random inputs,
+// with its inputs and weights hot in cache. The cpu target's measure_network also reports every
+// kernel timed in context (MeasureOptions::kernels_in_context, time_graph_in_context): inside
+// runs of the whole network, scaled to sum to the network's median; these are what an estimator
+// learns from, since kernels timed alone add up to 20-40 % less than the network. The "cuda" target always exists; without a usable
 // device its measurements return the Error "CUDA is not available in this libtorch build / on
 // this machine: ...".
 #pragma once

@@ -25,10 +25,15 @@ struct TimingStats {
   double cv_percent = 0;         // 100 * stddev / mean
   double min_us = 0;
   double max_us = 0;
+  // The latency a target reports: the quantile latency_quantile of the samples (summarise_timings;
+  // MeasureOptions::latency_quantile), the median unless told otherwise.
+  double latency_quantile = 0.5;
+  double latency_us = 0;
 };
 
-// Summarises per-run times in microseconds. An empty list gives all zeros.
-TimingStats summarise_timings(std::vector<double> samples_us);
+// Summarises per-run times in microseconds; latency_us is their `latency_quantile` (0..1, clamped).
+// An empty list gives all zeros.
+TimingStats summarise_timings(std::vector<double> samples_us, double latency_quantile = 0.5);
 
 // The q-quantile (0..1) of sorted values, interpolating linearly between order statistics
 // (numpy's default "linear" method). 0 for an empty list.

@@ -1,0 +1,65 @@
+// The baseline of a search: a reference architecture (e.g. the MobileNetV2-style network of the
+// task) evaluated once with the search's evaluators, so the summary can say how much latency,
+// energy and memory the best architecture saves at what accuracy.
+//
+//   baseline:
+//     space: fashion_mnist_uncurated        # optional: the searched space by default
+//     architecture: "resolution=32;depth_multiplier=1.0;stem.channels=32;stage1.block=ibn;..."
+//
+//   auto baseline = search::prepare_baseline(config.baseline, context, base_dir);
+//   auto metrics = search::baseline_metrics(*baseline, evaluator, &store, fidelity, seed);  // once per store
+//   for (const auto& c : search::compare_to_baseline(best.metrics, *metrics, names)) ...
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "hwnas/search/cost_model.h"
+#include "hwnas/search/evaluator.h"
+#include "hwnas/space/space.h"
+#include "hwnas/text/strict_yaml.h"
+
+namespace hwnas::search {
+
+class ExperimentStore;
+
+struct BaselineConfig {
+  std::string space;         // a built-in space name or a path; "" = the searched space
+  std::string architecture;  // the space's canonical key ("name=label;..."), see SearchSpace::parse_key
+};
+
+// Reads `node` ({space, architecture}) into `config`; errors name the source, line and field.
+Status parse_baseline_config(const text::StrictYaml& reader, const YAML::Node& node, const std::string& base_dir,
+                             BaselineConfig& config);
+
+struct Baseline {
+  std::unique_ptr<space::SearchSpace> space;  // its own space (a copy of the searched one when "")
+  space::Architecture arch;
+  std::string key;
+};
+
+// Loads the baseline's space (curated with `context`, as the searched one) and parses its
+// architecture; an Error naming the decision or label that does not fit.
+Result<Baseline> prepare_baseline(const BaselineConfig& config, const space::SearchSpace& searched,
+                                  const space::SpaceContext& context);
+
+// The baseline's metrics: read from the store's meta ("baseline_metrics") when a previous run
+// recorded them, else evaluated at `fidelity` with `seed` and recorded there (store may be null).
+Result<Metrics> baseline_metrics(const Baseline& baseline, Evaluator& evaluator, ExperimentStore* store,
+                                 double fidelity, uint64_t seed);
+
+struct MetricChange {
+  std::string metric;
+  double baseline = 0;
+  double best = 0;
+  double relative = 0;  // (best - baseline) / |baseline|; 0 when the baseline is 0
+};
+// The change of each of `metrics` present in both.
+std::vector<MetricChange> compare_to_baseline(const Metrics& best, const Metrics& baseline,
+                                              const std::vector<std::string>& metrics);
+
+}  // namespace hwnas::search

@@ -1,0 +1,106 @@
+// `hwnas evaluate CHECKPOINT`: the held-out metric of a trained network, and its export.
+#include <memory>
+#include <sstream>
+
+#include "commands.h"
+
+#ifdef HWNAS_WITH_TORCH
+#include <torch/utils.h>
+
+#include "hwnas/train/checkpoint.h"
+#include "hwnas/train/export.h"
+#include "hwnas/train/trainer.h"
+#include "train_data.h"
+#endif
+
+namespace hwnas::cli {
+
+#ifdef HWNAS_WITH_TORCH
+namespace {
+
+struct EvaluateArgs {
+  std::string checkpoint;
+  std::string data = "fashion-mnist";
+  std::string data_dir;
+  int64_t batch_size = 256;
+  int threads = 0;
+  std::string output;
+};
+
+int run_evaluate(const EvaluateArgs& args, Streams streams) {
+  auto loaded = train::load_checkpoint(args.checkpoint);
+  if (!loaded) return report_error(*streams.err, loaded.error().message);
+  auto task_kind = task_from_name(loaded->info.task);
+  if (!task_kind) return report_error(*streams.err, "checkpoint '" + args.checkpoint + "': " + task_kind.error().message);
+  const ir::Graph& graph = loaded->graph;
+  if (graph.inputs().size() != 1 || graph.node(graph.inputs().front()).shape.rank() != 4)
+    return report_error(*streams.err, "checkpoint '" + args.checkpoint + "': its network does not take one image input");
+  const ir::Shape& input = graph.node(graph.inputs().front()).shape;
+  DataRequest request;
+  request.data = args.data;
+  request.directory = args.data_dir;
+  request.task = *task_kind;
+  request.resolution = input[2];
+  request.channels = input[1];
+  request.seed = loaded->info.seed;
+  auto data_sets = open_train_data(request);
+  if (!data_sets) return report_error(*streams.err, data_sets.error().message);
+  if (data_sets->held_out->num_classes() != loaded->info.num_classes && *task_kind == data::Task::Classification)
+    return report_error(*streams.err, "checkpoint '" + args.checkpoint + "' has " +
+                                          std::to_string(loaded->info.num_classes) + " classes, the data (" +
+                                          data_sets->held_out->describe() + ") " +
+                                          std::to_string(data_sets->held_out->num_classes()));
+  auto task = train::make_task(*task_kind, {.num_classes = loaded->info.num_classes});
+  if (!task) return report_error(*streams.err, task.error().message);
+  if (Status fits = (*task)->check_graph(graph); !fits)
+    return report_error(*streams.err, "checkpoint '" + args.checkpoint + "': " + fits.error().message);
+  if (args.threads > 0) torch::set_num_threads(args.threads);
+  auto report = train::evaluate(loaded->module, **task, *data_sets->held_out,
+                                {.batch_size = args.batch_size, .resolution = loaded->info.resolution,
+                                 .mean = loaded->info.mean, .std = loaded->info.std});
+  if (!report) return report_error(*streams.err, report.error().message);
+  std::ostringstream percent;
+  percent.setf(std::ios::fixed);
+  percent.precision(2);
+  percent << 100.0 * report->metric;
+  *streams.out << graph.name() << " (checkpoint '" << args.checkpoint << "', step " << loaded->info.step << ") on "
+               << data_sets->held_out->describe() << ": " << (*task)->metric_name() << " " << percent.str()
+               << "%, loss " << report->loss << " (" << report->examples << " examples, " << report->seconds
+               << " s)\n";
+  if (!args.output.empty()) {
+    auto files = train::export_trained(loaded->graph, loaded->module, args.output);
+    if (!files) return report_error(*streams.err, files.error().message);
+    *streams.out << "exported: " << files->onnx << ", " << files->yaml << ", " << files->torchscript << '\n';
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+void register_evaluate(CLI::App& app, Streams streams) {
+  auto args = std::make_shared<EvaluateArgs>();
+  CLI::App* command = app.add_subcommand("evaluate", "held-out metric of a training checkpoint; export it");
+  command->add_option("checkpoint", args->checkpoint, "a checkpoint written by 'hwnas train'")
+      ->type_name("CHECKPOINT")
+      ->required();
+  command->add_option("--data", args->data, "fashion-mnist (default), composite or an image-folder DIR");
+  command->add_option("--data-dir", args->data_dir, "where Fashion-MNIST's files are (default: the Debian package's)");
+  command->add_option("--batch-size", args->batch_size, "evaluation batch size (default 256)")->check(CLI::PositiveNumber);
+  command->add_option("--threads", args->threads, "torch threads (default: torch's)");
+  command->add_option("--output,-o", args->output, "also export the network there: NAME.onnx, NAME.yaml, NAME.pt");
+  command->callback([args, streams] { finish(run_evaluate(*args, streams)); });
+}
+
+#else  // built without libtorch
+
+void register_evaluate(CLI::App& app, Streams streams) {
+  CLI::App* command = app.add_subcommand("evaluate", "evaluate a training checkpoint (needs hwnas built with libtorch)");
+  command->allow_extras();
+  command->callback([streams] {
+    finish(report_error(*streams.err, "this hwnas was built without libtorch (HWNAS_WITH_TORCH); 'evaluate' needs it"));
+  });
+}
+
+#endif
+
+}  // namespace hwnas::cli

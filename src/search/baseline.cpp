@@ -1,0 +1,92 @@
+// The baseline of a search: parsed from the config, evaluated once per store, compared to the best.
+#include "hwnas/search/baseline.h"
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "hwnas/search/store.h"
+
+namespace hwnas::search {
+namespace {
+constexpr const char* kBaselineMetaKey = "baseline_metrics";
+}  // namespace
+
+Status parse_baseline_config(const text::StrictYaml& r, const YAML::Node& node, const std::string& base_dir,
+                             BaselineConfig& config) {
+  if (Status s = r.check_fields(node, "baseline", {"space", "architecture"}); !s) return s;
+  if (!node["architecture"]) return r.error_at(node, "baseline.architecture", "missing field (the architecture's key)");
+  auto key = r.text(node["architecture"], "baseline.architecture");
+  if (!key) return key.error();
+  config.architecture = *key;
+  if (node["space"]) {
+    auto space = r.text(node["space"], "baseline.space");
+    if (!space) return space.error();
+    config.space = *space;
+    if (!space::builtin_space_yaml(config.space) && !base_dir.empty() && std::filesystem::path(config.space).is_relative()) {
+      std::error_code ec;
+      const auto candidate = std::filesystem::path(base_dir) / config.space;
+      if (std::filesystem::exists(candidate, ec)) config.space = candidate.string();
+    }
+  }
+  return {};
+}
+
+Result<Baseline> prepare_baseline(const BaselineConfig& config, const space::SearchSpace& searched,
+                                  const space::SpaceContext& context) {
+  Baseline baseline;
+  if (config.space.empty()) {
+    baseline.space = std::make_unique<space::SearchSpace>(searched);
+  } else {
+    auto space = space::load_space_by_name(config.space, context);
+    if (!space) return Error{"baseline: " + space.error().message};
+    baseline.space = std::make_unique<space::SearchSpace>(std::move(*space));
+  }
+  auto arch = baseline.space->parse_key(config.architecture);
+  if (!arch) return Error{"baseline.architecture: " + arch.error().message};
+  baseline.arch = *arch;
+  baseline.key = baseline.space->canonical_key(*arch);
+  if (baseline.space->has_network())
+    if (auto graph = baseline.space->decode(*arch); !graph) return Error{"baseline: " + graph.error().message};
+  return baseline;
+}
+
+Result<Metrics> baseline_metrics(const Baseline& baseline, Evaluator& evaluator, ExperimentStore* store,
+                                 double fidelity, uint64_t seed) {
+  if (store) {
+    auto it = store->meta().find(kBaselineMetaKey);
+    if (it != store->meta().end()) {
+      auto json = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+      if (json.is_object()) {
+        Metrics metrics;
+        for (const auto& [name, value] : json.items())
+          if (value.is_number()) metrics[name] = value.get<double>();
+        return metrics;
+      }
+    }
+  }
+  auto metrics = evaluator.evaluate({.space = *baseline.space, .arch = baseline.arch, .fidelity = fidelity, .seed = seed});
+  if (!metrics) return Error{"baseline (" + baseline.key + "): " + metrics.error().message};
+  if (store) {
+    nlohmann::json json = nlohmann::json::object();
+    for (const auto& [name, value] : *metrics) json[name] = value;
+    if (Status s = store->set_meta(kBaselineMetaKey, json.dump()); !s) return s.error();
+  }
+  return metrics;
+}
+
+std::vector<MetricChange> compare_to_baseline(const Metrics& best, const Metrics& baseline,
+                                              const std::vector<std::string>& metrics) {
+  std::vector<MetricChange> changes;
+  for (const std::string& name : metrics) {
+    auto b = best.find(name);
+    auto r = baseline.find(name);
+    if (b == best.end() || r == baseline.end()) continue;
+    MetricChange change{name, r->second, b->second, 0.0};
+    if (r->second != 0) change.relative = (b->second - r->second) / std::fabs(r->second);
+    changes.push_back(change);
+  }
+  return changes;
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,78 @@
+// EstimatorEvaluator: latency and energy from an estimator's regressors; load_or_build_estimator caches one in a file.
+#include "hwnas/search/estimator_evaluator.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "hwnas/estimator/model_file.h"
+#include "hwnas/estimator/target_info.h"
+
+namespace hwnas::search {
+namespace {
+
+std::string fnv1a_hex(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace
+
+EstimatorEvaluator::EstimatorEvaluator(estimator::Estimator estimator)
+    : estimator_(std::move(estimator)), precision_(estimator_.metadata().target.activation_precision) {
+  const estimator::TargetInfo& target = estimator_.metadata().target;
+  version_ = "estimator:" + target.name + " spec=" + (target.spec_fingerprint.empty() ? "-" : target.spec_fingerprint) +
+             " model=" + fnv1a_hex(estimator::estimator_to_json(estimator_));
+}
+
+std::string EstimatorEvaluator::name() const { return "estimator:" + estimator_.metadata().target.name; }
+
+Result<Metrics> EstimatorEvaluator::evaluate(const EvaluationRequest& request) {
+  auto graph = request.space.decode(request.arch);
+  if (!graph) return graph.error();
+  Metrics metrics = analysis_metrics(*graph, precision_);
+  const estimator::NetworkPrediction prediction = estimator_.predict(*graph);
+  if (!std::isfinite(prediction.latency_us) || prediction.latency_us <= 0)
+    return Error{name() + ": the estimator predicted a latency that is not a positive number (" +
+                 std::to_string(prediction.latency_us) + " us)"};
+  metrics["latency_us"] = prediction.latency_us;
+  metrics["latency_std_us"] = prediction.latency_std_us;
+  // No energy model: leave energy out, so a cost model that needs it says so.
+  if (estimator_.has_energy()) metrics["energy_uj"] = prediction.energy_uj;
+  return metrics;
+}
+
+Result<LoadedEstimator> load_or_build_estimator(hw::Target& target, const EstimatorSource& source,
+                                                const estimator::Progress& progress) {
+  if (source.file.empty()) return Error{"estimator: no file given to load or to save a built estimator to"};
+  const estimator::TargetInfo info = estimator::describe_target(target);
+  std::error_code ec;
+  if (std::filesystem::exists(source.file, ec)) {
+    auto loaded = estimator::load_estimator_for(source.file, info);
+    if (!loaded) return loaded.error();
+    return LoadedEstimator{std::move(*loaded), false, 0};
+  }
+  if (info.kind != "simulator")
+    return Error{source.file + ": no such estimator file, and only a simulated target's estimator is built during a search; build one for '" +
+                 info.name + "' with: hwnas estimator build --target " + info.name + " -o " + source.file};
+  const auto start = std::chrono::steady_clock::now();
+  auto built = estimator::build_estimator(target, info, source.build, progress);
+  if (!built) return built.error().within("estimator for " + info.name);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::filesystem::path parent = std::filesystem::path(source.file).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (Status s = estimator::save_estimator(built->estimator, source.file); !s) return s.error();
+  // Read back what was saved: the evaluator version then equals that of a later load of the file.
+  auto reloaded = estimator::load_estimator_for(source.file, info);
+  if (!reloaded) return reloaded.error();
+  return LoadedEstimator{std::move(*reloaded), true, seconds};
+}
+
+}  // namespace hwnas::search
