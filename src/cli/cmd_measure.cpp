@@ -25,14 +25,6 @@ struct MeasureArgs {
   double timeout_s = 600;
 };
 
-std::string fixed(double value, int digits) {
-  std::ostringstream text;
-  text.setf(std::ios::fixed);
-  text.precision(digits);
-  text << value;
-  return text.str();
-}
-
 Json kernel_json(const ir::Graph& graph, const hw::KernelMeasurement& k) {
   Json j;
   j["label"] = k.label;

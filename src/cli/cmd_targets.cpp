@@ -31,14 +31,6 @@ struct TargetsArgs {
   bool json = false;
 };
 
-std::string fixed(double value, int digits) {
-  std::ostringstream text;
-  text.setf(std::ios::fixed);
-  text.precision(digits);
-  text << value;
-  return text.str();
-}
-
 int run_targets(const TargetsArgs& args, Streams streams) {
   const hw::TargetRegistry registry = cli_target_registry();
   using Align = TextTable::Align;

@@ -25,14 +25,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
-std::string fixed(double value, int digits) {
-  std::ostringstream text;
-  text.setf(std::ios::fixed);
-  text.precision(digits);
-  text << value;
-  return text.str();
-}
-
 // One progress line on the error stream, redrawn in place: "[#####-----] 45/310 prior: measuring ...".
 class ProgressLine {
  public:

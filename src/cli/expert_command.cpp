@@ -29,12 +29,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 using TextAlign = TextTable::Align;
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
-
 std::string change(double before, double after) {
   if (before == 0) return "-";
   double c = after / before - 1.0;

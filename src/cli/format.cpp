@@ -57,6 +57,12 @@ std::string percent(double fraction) {
   return text;
 }
 
+std::string fixed(double value, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", digits, value);
+  return text;
+}
+
 void TextTable::add_column(std::string header, Align align) {
   headers_.push_back(std::move(header));
   aligns_.push_back(align);

@@ -17,6 +17,8 @@ std::string human_count(int64_t value);
 std::string human_bytes(int64_t bytes);
 // 0.4735 -> "47.4%".
 std::string percent(double fraction);
+// A number with `digits` decimals: fixed(3.14159, 2) -> "3.14".
+std::string fixed(double value, int digits = 1);
 
 // A table of strings printed with padded columns: text columns left-aligned, numbers right.
 class TextTable {

@@ -31,12 +31,6 @@ struct SearchArgs {
   bool quiet = false;
 };
 
-std::string fixed(double v, int digits = 1) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(digits) << v;
-  return out.str();
-}
-
 std::string duration_text(double seconds) {
   if (seconds < 60) return fixed(seconds, seconds < 10 ? 1 : 0) + "s";
   const int64_t s = static_cast<int64_t>(std::llround(seconds));

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "format.h"
 
 #ifdef HWNAS_WITH_TORCH
 #include "hwnas/data/augment.h"
@@ -37,14 +38,6 @@ struct TrainArgs {
   bool quiet = false;
   bool resolution_given = false;  // --resolution was on the command line
 };
-
-std::string fixed(double value, int digits) {
-  std::ostringstream text;
-  text.setf(std::ios::fixed);
-  text.precision(digits);
-  text << value;
-  return text.str();
-}
 
 std::string duration(double seconds) {
   auto s = static_cast<int64_t>(seconds + 0.5);

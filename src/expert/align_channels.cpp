@@ -12,7 +12,7 @@ namespace {
 
 using detail::Rounding;
 
-class AlignChannels : public Pattern {
+class AlignChannels : public detail::ChannelPattern {
  public:
   AlignChannels(int64_t multiple, Rounding rounding, bool model) : multiple_(multiple), rounding_(rounding), model_(model) {}
   std::string name() const override { return "align_channels"; }
@@ -34,20 +34,8 @@ class AlignChannels : public Pattern {
     return ids;
   }
 
-  Result<Match> match(const ir::Graph& graph, ir::NodeId anchor) const override {
-    auto change = plan(graph, anchor);
-    if (!change) return change.error();
-    return detail::channel_match(anchor, find_channel_groups(graph), *change);
-  }
-
-  Result<ir::Graph> apply(const ir::Graph& graph, const Match& match, uint64_t seed) const override {
-    auto change = plan(graph, match.anchor);
-    if (!change) return change.error();
-    return set_group_channels(graph, find_channel_groups(graph), *change, seed);
-  }
-
- private:
-  Result<std::map<int, int64_t>> plan(const ir::Graph& graph, ir::NodeId anchor) const {
+ protected:
+  Result<std::map<int, int64_t>> plan(const ir::Graph& graph, ir::NodeId anchor) const override {
     ChannelGroups groups = find_channel_groups(graph);
     std::map<int, int64_t> change;
     std::string multiple_text = "a multiple of " + std::to_string(multiple_);

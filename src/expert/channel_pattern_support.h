@@ -1,5 +1,5 @@
 // Helpers the channel patterns (align_channels, even_channels, depth_multiplier) share: rounding
-// to a multiple, stage anchors, and the channel change a pattern's groups make.
+// to a multiple, stage anchors, the channel change a pattern's groups make, and ChannelPattern.
 #pragma once
 
 #include <algorithm>
@@ -72,5 +72,26 @@ inline Match channel_match(ir::NodeId anchor, const ChannelGroups& groups, const
 }
 
 inline std::string size_text(int64_t h, int64_t w) { return std::to_string(h) + "x" + std::to_string(w); }
+
+// A pattern that only changes the channel counts of groups: it plans the new count of each group
+// (by group index) from an anchor; match and apply follow from the plan.
+class ChannelPattern : public Pattern {
+ public:
+  Result<Match> match(const ir::Graph& graph, ir::NodeId anchor) const override {
+    auto change = plan(graph, anchor);
+    if (!change) return change.error();
+    return channel_match(anchor, find_channel_groups(graph), *change);
+  }
+
+  Result<ir::Graph> apply(const ir::Graph& graph, const Match& match, uint64_t seed) const override {
+    auto change = plan(graph, match.anchor);
+    if (!change) return change.error();
+    return set_group_channels(graph, find_channel_groups(graph), *change, seed);
+  }
+
+ protected:
+  // The new channel count of each changed group, or the reason the pattern does not apply.
+  virtual Result<std::map<int, int64_t>> plan(const ir::Graph& graph, ir::NodeId anchor) const = 0;
+};
 
 }  // namespace hwnas::expert::detail

@@ -16,7 +16,7 @@ int64_t make_divisible(double value, int64_t divisor) {
   return rounded;
 }
 
-class DepthMultiplier : public Pattern {
+class DepthMultiplier : public detail::ChannelPattern {
  public:
   DepthMultiplier(double factor, int64_t divisor, bool model) : factor_(factor), divisor_(divisor), model_(model) {}
   std::string name() const override { return "depth_multiplier"; }
@@ -35,20 +35,8 @@ class DepthMultiplier : public Pattern {
     return detail::stage_anchors(find_channel_groups(graph));
   }
 
-  Result<Match> match(const ir::Graph& graph, ir::NodeId anchor) const override {
-    auto change = plan(graph, anchor);
-    if (!change) return change.error();
-    return detail::channel_match(anchor, find_channel_groups(graph), *change);
-  }
-
-  Result<ir::Graph> apply(const ir::Graph& graph, const Match& match, uint64_t seed) const override {
-    auto change = plan(graph, match.anchor);
-    if (!change) return change.error();
-    return set_group_channels(graph, find_channel_groups(graph), *change, seed);
-  }
-
- private:
-  Result<std::map<int, int64_t>> plan(const ir::Graph& graph, ir::NodeId anchor) const {
+ protected:
+  Result<std::map<int, int64_t>> plan(const ir::Graph& graph, ir::NodeId anchor) const override {
     if (model_ != (anchor == ir::kNoNode))
       return Error{model_ ? "depth_multiplier scope=model takes the whole model, not a node"
                           : "depth_multiplier scope=stage needs a node"};

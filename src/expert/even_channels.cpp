@@ -11,7 +11,7 @@ namespace {
 
 using detail::Rounding;
 
-class EvenChannels : public Pattern {
+class EvenChannels : public detail::ChannelPattern {
  public:
   EvenChannels(int64_t multiple, Rounding rounding) : multiple_(multiple), rounding_(rounding) {}
   std::string name() const override { return "even_channels"; }
@@ -25,20 +25,8 @@ class EvenChannels : public Pattern {
     return detail::stage_anchors(find_channel_groups(graph));
   }
 
-  Result<Match> match(const ir::Graph& graph, ir::NodeId anchor) const override {
-    auto change = plan(graph, anchor);
-    if (!change) return change.error();
-    return detail::channel_match(anchor, find_channel_groups(graph), *change);
-  }
-
-  Result<ir::Graph> apply(const ir::Graph& graph, const Match& match, uint64_t seed) const override {
-    auto change = plan(graph, match.anchor);
-    if (!change) return change.error();
-    return set_group_channels(graph, find_channel_groups(graph), *change, seed);
-  }
-
- private:
-  Result<std::map<int, int64_t>> plan(const ir::Graph& graph, ir::NodeId anchor) const {
+ protected:
+  Result<std::map<int, int64_t>> plan(const ir::Graph& graph, ir::NodeId anchor) const override {
     if (anchor == ir::kNoNode) return Error{"even_channels needs a node (its stage is evened)"};
     ChannelGroups groups = find_channel_groups(graph);
     auto index = detail::group_of_anchor(graph, groups, anchor);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "in_process.h"
 #include "format.h"
 #include "hwnas/analysis/cost.h"
 #include "hwnas/analysis/memory_schedule.h"
@@ -19,27 +20,9 @@
 namespace hwnas::cli {
 namespace {
 
-struct RunResult {
-  int status = -1;
-  std::string out, err;
-};
+using test_support::RunResult;
 
-// Runs `hwnas ARGS...` in process with the commands main.cpp registers.
-RunResult run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  Streams streams{&out, &err};
-  CLI::App app{"hwnas: accelerator-aware neural-architecture search", "hwnas"};
-  app.require_subcommand(1);
-  register_analyze(app, streams);
-  register_zoo(app, streams);
-  std::vector<const char*> argv{"hwnas"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  RunResult result;
-  result.status = run_app(app, static_cast<int>(argv.size()), argv.data(), streams);
-  result.out = out.str();
-  result.err = err.str();
-  return result;
-}
+RunResult run(const std::vector<std::string>& args) { return test_support::run_in_process({register_analyze, register_zoo}, args); }
 
 ir::Graph zoo_model(const std::string& name, int64_t resolution) {
   zoo::ZooOptions options;

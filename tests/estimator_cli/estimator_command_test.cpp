@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "../cli/in_process.h"
 #include "hwnas/estimator/measurement_csv.h"
 #include "hwnas/estimator/model_file.h"
 #include "hwnas/estimator/sampling.h"
@@ -20,25 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-struct RunResult {
-  int status = -1;
-  std::string out, err;
-};
+using test_support::RunResult;
 
-RunResult run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  Streams streams{&out, &err};
-  CLI::App app{"hwnas", "hwnas"};
-  app.require_subcommand(1);
-  register_estimator(app, streams);
-  std::vector<const char*> argv{"hwnas"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  RunResult result;
-  result.status = run_app(app, static_cast<int>(argv.size()), argv.data(), streams);
-  result.out = out.str();
-  result.err = err.str();
-  return result;
-}
+RunResult run(const std::vector<std::string>& args) { return test_support::run_in_process({register_estimator}, args); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
