@@ -136,7 +136,7 @@ Result<Metrics> CompositeEvaluator::evaluate(const EvaluationRequest& request) {
     auto m = parts_[i]->evaluate(request);
     if (!m) return m.error();
     for (const auto& [k, v] : *m) merged[k] = v;
-    if (i + 1 < parts_.size() && budget_violation(gate_, merged) > 0) {
+    if (request.gate && i + 1 < parts_.size() && budget_violation(gate_, merged) > 0) {
       merged["skipped_evaluators"] = static_cast<double>(parts_.size() - i - 1);
       break;
     }

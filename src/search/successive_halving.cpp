@@ -16,7 +16,9 @@ double monotonic_s() { return std::chrono::duration<double>(std::chrono::steady_
 
 std::vector<double> halving_fidelities(double min_fidelity, int eta) {
   std::vector<double> fidelities;
-  for (double f = min_fidelity; f < 1.0 - 1e-9 && fidelities.size() < 64; f *= eta) fidelities.push_back(f);
+  // A rung within 1 % of full fidelity is the full rung: min_fidelity 0.111 with eta 3 gives
+  // 0.111, 0.333 and 1, not a rung at 0.999 followed by one at 1.
+  for (double f = min_fidelity; f < 0.99 && fidelities.size() < 64; f *= eta) fidelities.push_back(f);
   fidelities.push_back(1.0);
   return fidelities;
 }

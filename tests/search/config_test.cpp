@@ -23,7 +23,8 @@ TEST(SearchConfig, TheBuiltInDefaultTrainsOnFashionMnistAgainstTheBaseline) {
   EXPECT_EQ(config->halving->candidates, 27);
   // Without a training evaluator from the caller (libtorch), preparing it says what is missing.
   auto experiment = prepare_experiment(*config);
-  if (!experiment.ok()) EXPECT_NE(experiment.error().message.find("training needs hwnas built with libtorch"), std::string::npos)
+  ASSERT_FALSE(experiment.ok());
+  EXPECT_NE(experiment.error().message.find("training needs hwnas built with libtorch"), std::string::npos)
       << experiment.error().message;
 }
 

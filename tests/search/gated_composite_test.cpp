@@ -44,6 +44,10 @@ TEST(GatedComposite, SkipsLaterPartsOnceABudgetIsBroken) {
   EXPECT_EQ(over->at("skipped_evaluators"), 1);
   EXPECT_EQ(expensive, 1);  // not trained
   EXPECT_EQ(cheap, 2);
+  auto ungated = make(150).evaluate({.space = space, .arch = {0}, .gate = false});  // a baseline
+  ASSERT_TRUE(ungated.ok());
+  EXPECT_EQ(ungated->at("accuracy"), 0.9);
+  EXPECT_EQ(expensive, 2);
 
   CostModel model;
   model.objectives = {{"accuracy", Direction::Maximize}};

@@ -47,6 +47,7 @@ HalvingResult halve(ExperimentStore* store, int* evaluations = nullptr) {
 TEST(SuccessiveHalving, RungsShrinkByEtaAndPromoteTheBest) {
   EXPECT_EQ(halving_fidelities(1.0 / 9, 3).size(), 3u);
   EXPECT_EQ(halving_fidelities(1.0, 3), (std::vector<double>{1.0}));
+  EXPECT_EQ(halving_fidelities(0.111, 3), (std::vector<double>{0.111, 0.111 * 3, 1.0}));  // not 0.999 then 1
   int evaluations = 0;
   const HalvingResult r = halve(nullptr, &evaluations);
   ASSERT_EQ(r.rungs.size(), 3u);

@@ -142,7 +142,11 @@ TEST(TimeGraphInContext, APartitionThatMissesOrRepeatsANodeIsAnError) {
 }
 
 TEST(CpuTarget, KernelsAreTimedAloneAndAConvOutweighsItsRelu) {
-  auto cpu = make_cpu_target(quick());
+  // The fastest of the timed runs: other processes on a shared machine only ever slow a run down,
+  // so the minimum compares the two kernels' own costs.
+  MeasureOptions fastest = quick();
+  fastest.latency_quantile = 0;
+  auto cpu = make_cpu_target(fastest);
   ir::Graph graph = conv_network();
   auto kernels = cpu->partition(graph);
   auto conv = cpu->measure_kernel(graph, kernels[0]);

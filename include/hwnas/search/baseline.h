@@ -48,7 +48,8 @@ Result<Baseline> prepare_baseline(const BaselineConfig& config, const space::Sea
                                   const space::SpaceContext& context);
 
 // The baseline's metrics: read from the store's meta ("baseline_metrics") when a previous run
-// recorded them, else evaluated at `fidelity` with `seed` and recorded there (store may be null).
+// recorded them, else evaluated at `fidelity` with `seed`, ungated (every metric, even over the
+// budgets), and recorded there (store may be null).
 Result<Metrics> baseline_metrics(const Baseline& baseline, Evaluator& evaluator, ExperimentStore* store,
                                  double fidelity, uint64_t seed);
 

@@ -30,6 +30,9 @@ struct EvaluationRequest {
   space::Architecture arch;
   double fidelity = 1.0;  // (0, 1]: the share of a full evaluation (training epochs, data)
   uint64_t seed = 0;      // for evaluators with randomness (training)
+  // false: every metric, even over budget (a baseline); a gated CompositeEvaluator then runs
+  // all its parts.
+  bool gate = true;
 };
 
 class Evaluator {
