@@ -158,8 +158,14 @@ TEST(CpuTarget, KernelsAreTimedAloneAndAConvOutweighsItsRelu) {
   EXPECT_EQ(conv->macs, analysis::layer_cost(graph, 1).macs);
   EXPECT_EQ(relu->label, "relu");
   EXPECT_EQ(relu->macs, 0);
-  // 57.8 M MACs against 0.2 M elements: the conv takes far longer on any CPU.
-  EXPECT_GT(conv->latency_us, 5 * relu->latency_us) << conv->latency_us << " vs " << relu->latency_us;
+  // 57.8 M MACs against 0.2 M elements: the conv takes far longer on any CPU. Under a sanitizer
+  // hwnas's own (instrumented) code around each kernel costs ~0.3 ms, which a relu cannot hide.
+#if defined(__SANITIZE_ADDRESS__)
+  const double factor = 2;
+#else
+  const double factor = 5;
+#endif
+  EXPECT_GT(conv->latency_us, factor * relu->latency_us) << conv->latency_us << " vs " << relu->latency_us;
 }
 
 TEST(CpuTarget, BadKernelsAndOptionsAreErrors) {
