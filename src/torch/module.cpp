@@ -281,9 +281,10 @@ Tensor GraphModuleImpl::forward_node(const ir::Node& node, const std::vector<Ten
     case ir::OpKind::Flatten: {
       const Tensor& x = in(0);
       int64_t axis = positive_axis(node.attr<ir::FlattenAttrs>().axis, x.dim());
-      int64_t outer = 1;
-      for (int64_t d = 0; d < axis; ++d) outer *= x.size(d);
-      return x.reshape({outer, outer ? x.numel() / outer : 0});
+      // ONNX Flatten: [d0..d(axis-1)] and [d(axis)..] each merged, by at::flatten rather than a
+      // reshape to computed sizes, so a traced TorchScript module takes any batch size.
+      Tensor inner = axis < x.dim() ? at::flatten(x, axis) : x.unsqueeze(-1);
+      return axis == 0 ? inner.unsqueeze(0) : at::flatten(inner, 0, axis - 1);
     }
     case ir::OpKind::Reshape: {
       const Tensor& x = in(0);
