@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "hwnas/hw/fusion_chain.h"
 #include "hwnas/hw/memory_placement.h"
 #include "kernel_roles.h"
 
@@ -10,79 +11,6 @@ namespace hwnas::estimator::detail {
 namespace {
 
 using ir::OpKind;
-
-// ---- the fusion chain of hw/fusion.cpp ----
-bool is_view(OpKind kind) { return kind == OpKind::Flatten || kind == OpKind::Reshape; }
-bool is_pool(OpKind kind) { return kind == OpKind::MaxPool || kind == OpKind::AvgPool || kind == OpKind::GlobalAvgPool; }
-bool is_elementwise(OpKind kind) {
-  return ir::is_activation(kind) || ir::is_elementwise_binary(kind) || kind == OpKind::BatchNorm;
-}
-
-struct Chain {
-  enum class Head { Pad, Mac, Pool, Elementwise, Other, View } head = Head::Other;
-  bool has_batch_norm = false;
-  bool has_activation = false;
-  bool has_add = false;
-  bool has_view = false;
-};
-
-Chain::Head head_of(OpKind kind) {
-  if (kind == OpKind::Pad) return Chain::Head::Pad;
-  if (kind == OpKind::Conv2d || kind == OpKind::Linear) return Chain::Head::Mac;
-  if (is_pool(kind)) return Chain::Head::Pool;
-  if (is_elementwise(kind)) return Chain::Head::Elementwise;
-  if (is_view(kind) || kind == OpKind::Concat) return Chain::Head::View;
-  return Chain::Head::Other;
-}
-
-bool absorb(Chain& chain, OpKind kind, const hw::FusionRules& rules) {
-  if (chain.head == Chain::Head::View) return is_view(kind);
-  if (is_view(kind)) {
-    chain.has_view = true;
-    return true;
-  }
-  if (chain.has_view) return false;
-  switch (chain.head) {
-    case Chain::Head::Pad:
-      if (kind == OpKind::Conv2d || kind == OpKind::MaxPool || kind == OpKind::AvgPool) {
-        chain.head = kind == OpKind::Conv2d ? Chain::Head::Mac : Chain::Head::Pool;
-        return true;
-      }
-      return false;
-    case Chain::Head::Mac:
-      if (kind == OpKind::BatchNorm && rules.batch_norm && !chain.has_batch_norm && !chain.has_activation &&
-          !chain.has_add) {
-        chain.has_batch_norm = true;
-        return true;
-      }
-      if (ir::is_activation(kind) && rules.activation && !chain.has_activation) {
-        chain.has_activation = true;
-        return true;
-      }
-      if (kind == OpKind::Add && rules.residual_add && !chain.has_add && !chain.has_activation) {
-        chain.has_add = true;
-        return true;
-      }
-      return false;
-    case Chain::Head::Pool:
-    case Chain::Head::Other:
-      if (ir::is_activation(kind) && rules.activation && !chain.has_activation) {
-        chain.has_activation = true;
-        return true;
-      }
-      return false;
-    case Chain::Head::Elementwise:
-      if (rules.elementwise_chains && is_elementwise(kind)) return true;
-      if (ir::is_activation(kind) && rules.activation && !chain.has_activation) {
-        chain.has_activation = true;
-        return true;
-      }
-      return false;
-    case Chain::Head::View:
-      return false;
-  }
-  return false;
-}
 
 int64_t round_up(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
@@ -126,9 +54,7 @@ void NetworkScan::partition(const ir::Graph& graph, const hw::FusionRules& rules
     kernel_nodes_.push_back(start.id);
     assigned_[static_cast<size_t>(start.id)] = 1;
     kernel_of_[static_cast<size_t>(start.id)] = kernel;
-    Chain chain;
-    chain.head = head_of(start.kind);
-    if (ir::is_activation(start.kind)) chain.has_activation = true;
+    hw::FusionChain chain(start.kind);
     ir::NodeId tail = start.id;
     while (!is_output_[static_cast<size_t>(tail)]) {
       const auto t = static_cast<size_t>(tail);
@@ -138,9 +64,7 @@ void NetworkScan::partition(const ir::Graph& graph, const hw::FusionRules& rules
       bool inputs_ready = true;
       for (ir::NodeId input : next.inputs) inputs_ready = inputs_ready && assigned_[static_cast<size_t>(input)];
       if (!inputs_ready) break;
-      Chain grown = chain;
-      if (!absorb(grown, next.kind, rules)) break;
-      chain = grown;
+      if (!chain.absorb(next.kind, rules)) break;
       kernel_nodes_.push_back(next.id);
       assigned_[static_cast<size_t>(next.id)] = 1;
       kernel_of_[static_cast<size_t>(next.id)] = kernel;

@@ -1,88 +1,9 @@
 // Partition of a graph into fused kernels by a target's fusion rules.
 #include "hwnas/hw/fusion.h"
 
+#include "hwnas/hw/fusion_chain.h"
+
 namespace hwnas::hw {
-namespace {
-
-using ir::OpKind;
-
-bool is_view(OpKind kind) { return kind == OpKind::Flatten || kind == OpKind::Reshape; }
-bool is_pool(OpKind kind) {
-  return kind == OpKind::MaxPool || kind == OpKind::AvgPool || kind == OpKind::GlobalAvgPool;
-}
-bool is_elementwise(OpKind kind) {
-  return ir::is_activation(kind) || ir::is_elementwise_binary(kind) || kind == OpKind::BatchNorm;
-}
-
-// What a growing chain has absorbed so far, deciding what it may absorb next.
-struct Chain {
-  enum class Head { Pad, Mac, Pool, Elementwise, Other, View } head = Head::Other;
-  bool has_batch_norm = false;
-  bool has_activation = false;
-  bool has_add = false;
-  bool has_view = false;  // after a view only more views join
-};
-
-Chain::Head head_of(OpKind kind) {
-  if (kind == OpKind::Pad) return Chain::Head::Pad;
-  if (kind == OpKind::Conv2d || kind == OpKind::Linear) return Chain::Head::Mac;
-  if (is_pool(kind)) return Chain::Head::Pool;
-  if (is_elementwise(kind)) return Chain::Head::Elementwise;
-  if (is_view(kind) || kind == OpKind::Concat) return Chain::Head::View;
-  return Chain::Head::Other;  // resize, softmax
-}
-
-// Absorbs `kind` into `chain` when the rules allow it; returns false otherwise.
-bool absorb(Chain& chain, OpKind kind, const FusionRules& rules) {
-  if (chain.head == Chain::Head::View) return is_view(kind);
-  if (is_view(kind)) {
-    chain.has_view = true;
-    return true;
-  }
-  if (chain.has_view) return false;
-  switch (chain.head) {
-    case Chain::Head::Pad:
-      if (kind == OpKind::Conv2d || kind == OpKind::MaxPool || kind == OpKind::AvgPool) {
-        chain.head = kind == OpKind::Conv2d ? Chain::Head::Mac : Chain::Head::Pool;
-        return true;
-      }
-      return false;
-    case Chain::Head::Mac:
-      if (kind == OpKind::BatchNorm && rules.batch_norm && !chain.has_batch_norm && !chain.has_activation &&
-          !chain.has_add) {
-        chain.has_batch_norm = true;
-        return true;
-      }
-      if (ir::is_activation(kind) && rules.activation && !chain.has_activation) {
-        chain.has_activation = true;
-        return true;
-      }
-      if (kind == OpKind::Add && rules.residual_add && !chain.has_add && !chain.has_activation) {
-        chain.has_add = true;
-        return true;
-      }
-      return false;
-    case Chain::Head::Pool:
-    case Chain::Head::Other:
-      if (ir::is_activation(kind) && rules.activation && !chain.has_activation) {
-        chain.has_activation = true;
-        return true;
-      }
-      return false;
-    case Chain::Head::Elementwise:
-      if (rules.elementwise_chains && is_elementwise(kind)) return true;
-      if (ir::is_activation(kind) && rules.activation && !chain.has_activation) {
-        chain.has_activation = true;
-        return true;
-      }
-      return false;
-    case Chain::Head::View:
-      return false;
-  }
-  return false;
-}
-
-}  // namespace
 
 std::vector<Kernel> partition_by_fusion(const ir::Graph& graph, const FusionRules& rules) {
   const size_t n = graph.size();
@@ -97,9 +18,7 @@ std::vector<Kernel> partition_by_fusion(const ir::Graph& graph, const FusionRule
     Kernel kernel;
     kernel.nodes.push_back(start.id);
     assigned[static_cast<size_t>(start.id)] = true;
-    Chain chain;
-    chain.head = head_of(start.kind);
-    if (ir::is_activation(start.kind)) chain.has_activation = true;
+    FusionChain chain(start.kind);
     ir::NodeId tail = start.id;
     while (!is_output[static_cast<size_t>(tail)]) {
       const auto& users = consumers[static_cast<size_t>(tail)];
@@ -113,9 +32,7 @@ std::vector<Kernel> partition_by_fusion(const ir::Graph& graph, const FusionRule
       for (ir::NodeId input : next.inputs)
         inputs_ready = inputs_ready && assigned[static_cast<size_t>(input)];
       if (!inputs_ready) break;
-      Chain grown = chain;
-      if (!absorb(grown, next.kind, rules)) break;
-      chain = grown;
+      if (!chain.absorb(next.kind, rules)) break;
       kernel.nodes.push_back(next.id);
       assigned[static_cast<size_t>(next.id)] = true;
       tail = next.id;
