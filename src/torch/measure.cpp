@@ -59,6 +59,55 @@ double microseconds_since(Clock::time_point start) {
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
 }
 
+// The modules of the graph to time, set up alike by both timings.
+ModuleOptions module_options_of(const MeasureOptions& options) {
+  ModuleOptions module_options;
+  module_options.seed = options.seed;
+  module_options.fold_batch_norm = options.fold_batch_norm;
+  return module_options;
+}
+
+// Runs `body`, turning a libtorch or standard exception into an Error naming `where`.
+template <class Body>
+auto guarded(const std::string& where, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const c10::Error& e) {
+    return Error{where + ": libtorch: " + e.what_without_backtrace()};
+  } catch (const std::exception& e) {
+    return Error{where + ": " + e.what()};
+  }
+}
+
+// The device a timing runs on, and the wait for its queued work.
+struct TimingDevice {
+  at::Device device;
+  bool cuda;
+  int cuda_device;
+
+  TimingDevice(Device kind, const MeasureOptions& options)
+      : device(kind == Device::Cuda ? at::Device(at::kCUDA, static_cast<int8_t>(options.cuda_device)) : at::Device(at::kCPU)),
+        cuda(kind == Device::Cuda),
+        cuda_device(options.cuda_device) {}
+  void synchronise() const {
+    if (cuda) ::torch::cuda::synchronize(cuda_device);
+  }
+};
+
+// Valid options and an available device, or the Error (naming `where`) a timing returns.
+Status check_timing(const std::string& where, Device device, const MeasureOptions& options) {
+  if (Status valid = check_options(options); !valid) return valid.error().within(where);
+  if (Status available = device_available(device, options.cuda_device); !available)
+    return available.error().within(where);
+  return {};
+}
+
+// Forward passes per timed sample, so that a sample lasts at least min_run_us.
+int64_t iterations_per_sample(double fastest_us, const MeasureOptions& options) {
+  if (fastest_us >= options.min_run_us) return 1;
+  return std::min<int64_t>(100000, static_cast<int64_t>(std::ceil(options.min_run_us / std::max(fastest_us, 0.01))));
+}
+
 }  // namespace
 
 Status device_available(Device device, int cuda_device) {
@@ -80,53 +129,37 @@ std::string describe_device(Device device, const MeasureOptions& options) {
 
 Result<TimingStats> time_graph(const ir::Graph& graph, Device device, const MeasureOptions& options) {
   const std::string where = "timing graph '" + graph.name() + "' on " + describe_device(device, options);
-  if (Status valid = check_options(options); !valid) return valid.error().within(where);
-  if (Status available = device_available(device, options.cuda_device); !available)
-    return available.error().within(where);
-
-  ModuleOptions module_options;
-  module_options.seed = options.seed;
-  module_options.fold_batch_norm = options.fold_batch_norm;
-  auto module = make_graph_module(graph, module_options);
+  if (Status ok = check_timing(where, device, options); !ok) return ok.error();
+  auto module = make_graph_module(graph, module_options_of(options));
   if (!module) return module.error().within(where);
 
-  const at::Device target = device == Device::Cuda ? at::Device(at::kCUDA, static_cast<int8_t>(options.cuda_device))
-                                                   : at::Device(at::kCPU);
-  const bool cuda = device == Device::Cuda;
+  const TimingDevice target(device, options);
   ThreadCountScope threads(options.threads);
-  std::vector<at::Tensor> inputs;
-  try {
+  auto inputs = guarded(where, [&]() -> Result<std::vector<at::Tensor>> {
     (*module)->eval();
-    (*module)->to(target);
-    inputs = random_inputs(graph, options.seed, target);
-  } catch (const c10::Error& e) {
-    return Error{where + ": libtorch: " + e.what_without_backtrace()};
-  } catch (const std::exception& e) {
-    return Error{where + ": " + e.what()};
-  }
+    (*module)->to(target.device);
+    return random_inputs(graph, options.seed, target.device);
+  });
+  if (!inputs) return inputs.error();
 
   c10::InferenceMode inference;
   GraphModuleImpl& impl = **module;
-  auto synchronise = [&] {
-    if (cuda) ::torch::cuda::synchronize(options.cuda_device);
-  };
+  auto synchronise = [&] { target.synchronise(); };
   // The first run is checked: it reports a graph libtorch cannot run by node.
-  if (auto first = impl.run(inputs); !first) return first.error().within(where);
+  if (auto first = impl.run(*inputs); !first) return first.error().within(where);
 
   const Clock::time_point start_all = Clock::now();
-  try {
+  return guarded(where, [&]() -> Result<TimingStats> {
     // Warm-up; its fastest run sizes the samples.
     double fastest_us = std::numeric_limits<double>::infinity();
     for (int i = 0; i < std::max(1, options.warmup_runs); ++i) {
       synchronise();
       Clock::time_point start = Clock::now();
-      impl.forward_all(inputs);
+      impl.forward_all(*inputs);
       synchronise();
       fastest_us = std::min(fastest_us, microseconds_since(start));
     }
-    int64_t iterations = 1;
-    if (fastest_us < options.min_run_us)
-      iterations = std::min<int64_t>(100000, static_cast<int64_t>(std::ceil(options.min_run_us / std::max(fastest_us, 0.01))));
+    const int64_t iterations = iterations_per_sample(fastest_us, options);
 
     std::vector<double> samples;
     samples.reserve(static_cast<size_t>(options.timed_runs));
@@ -134,7 +167,7 @@ Result<TimingStats> time_graph(const ir::Graph& graph, Device device, const Meas
     for (int r = 0; r < options.timed_runs; ++r) {
       synchronise();
       Clock::time_point start = Clock::now();
-      for (int64_t i = 0; i < iterations; ++i) impl.forward_all(inputs);
+      for (int64_t i = 0; i < iterations; ++i) impl.forward_all(*inputs);
       synchronise();
       samples.push_back(microseconds_since(start) / static_cast<double>(iterations));
       if (samples.size() >= 5 && microseconds_since(start_all) > budget_us) break;
@@ -142,11 +175,7 @@ Result<TimingStats> time_graph(const ir::Graph& graph, Device device, const Meas
     TimingStats stats = summarise_timings(std::move(samples), options.latency_quantile);
     stats.iterations_per_run = iterations;
     return stats;
-  } catch (const c10::Error& e) {
-    return Error{where + ": libtorch: " + e.what_without_backtrace()};
-  } catch (const std::exception& e) {
-    return Error{where + ": " + e.what()};
-  }
+  });
 }
 
 namespace {
@@ -226,43 +255,31 @@ Result<InContextTiming> time_graph_in_context(const ir::Graph& graph, const std:
                                               Device device, const MeasureOptions& options) {
   const std::string where =
       "timing graph '" + graph.name() + "' kernel by kernel on " + describe_device(device, options);
-  if (Status valid = check_options(options); !valid) return valid.error().within(where);
-  if (Status available = device_available(device, options.cuda_device); !available)
-    return available.error().within(where);
+  if (Status ok = check_timing(where, device, options); !ok) return ok.error();
   if (kernels.empty()) return Error{where + ": no kernels"};
 
-  ModuleOptions module_options;
-  module_options.seed = options.seed;
-  module_options.fold_batch_norm = options.fold_batch_norm;
-  auto whole = make_graph_module(graph, module_options);
+  auto whole = make_graph_module(graph, module_options_of(options));
   if (!whole) return whole.error().within(where);
-  auto chain = chain_kernels(graph, kernels, module_options);
+  auto chain = chain_kernels(graph, kernels, module_options_of(options));
   if (!chain) return chain.error().within(where);
 
-  const at::Device target = device == Device::Cuda ? at::Device(at::kCUDA, static_cast<int8_t>(options.cuda_device))
-                                                   : at::Device(at::kCPU);
-  const bool cuda = device == Device::Cuda;
+  const TimingDevice target(device, options);
   ThreadCountScope threads(options.threads);
-  std::vector<at::Tensor> inputs;
-  try {
+  auto placed = guarded(where, [&]() -> Result<std::vector<at::Tensor>> {
     (*whole)->eval();
-    (*whole)->to(target);
+    (*whole)->to(target.device);
     for (ChainedKernel& c : *chain) {
       c.module->eval();
-      c.module->to(target);
+      c.module->to(target.device);
     }
-    inputs = random_inputs(graph, options.seed, target);
-  } catch (const c10::Error& e) {
-    return Error{where + ": libtorch: " + e.what_without_backtrace()};
-  } catch (const std::exception& e) {
-    return Error{where + ": " + e.what()};
-  }
+    return random_inputs(graph, options.seed, target.device);
+  });
+  if (!placed) return placed.error();
+  const std::vector<at::Tensor>& inputs = *placed;
 
   c10::InferenceMode inference;
   if (auto first = (*whole)->run(inputs); !first) return first.error().within(where);
-  auto synchronise = [&] {
-    if (cuda) ::torch::cuda::synchronize(options.cuda_device);
-  };
+  auto synchronise = [&] { target.synchronise(); };
   const std::vector<ir::NodeId> input_ids = graph.inputs();
   std::vector<at::Tensor> values(graph.size());
   std::vector<at::Tensor> kernel_inputs;
@@ -289,7 +306,7 @@ Result<InContextTiming> time_graph_in_context(const ir::Graph& graph, const std:
   };
 
   const Clock::time_point start_all = Clock::now();
-  try {
+  return guarded(where, [&]() -> Result<InContextTiming> {
     double fastest_us = std::numeric_limits<double>::infinity();
     for (int i = 0; i < std::max(1, options.warmup_runs); ++i) {
       synchronise();
@@ -299,9 +316,7 @@ Result<InContextTiming> time_graph_in_context(const ir::Graph& graph, const std:
       fastest_us = std::min(fastest_us, microseconds_since(start));
       run_chained();
     }
-    int64_t iterations = 1;
-    if (fastest_us < options.min_run_us)
-      iterations = std::min<int64_t>(100000, static_cast<int64_t>(std::ceil(options.min_run_us / std::max(fastest_us, 0.01))));
+    const int64_t iterations = iterations_per_sample(fastest_us, options);
 
     std::vector<double> network_samples, chained_samples;
     std::vector<std::vector<double>> kernel_samples(chain->size());
@@ -332,11 +347,7 @@ Result<InContextTiming> time_graph_in_context(const ir::Graph& graph, const std:
       timing.kernels.back().iterations_per_run = iterations;
     }
     return timing;
-  } catch (const c10::Error& e) {
-    return Error{where + ": libtorch: " + e.what_without_backtrace()};
-  } catch (const std::exception& e) {
-    return Error{where + ": " + e.what()};
-  }
+  });
 }
 
 }  // namespace hwnas::libtorch
