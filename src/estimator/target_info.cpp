@@ -1,11 +1,11 @@
 // What an estimator knows of its target: name, fusion rules, channel multiple, memory plan, spec hash.
 #include "hwnas/estimator/target_info.h"
 
-#include <cstdio>
 #include <sstream>
 #include <vector>
 
 #include "hwnas/hw/simulator.h"
+#include "hwnas/ir/stable_hash.h"
 
 namespace hwnas::estimator {
 namespace {
@@ -22,15 +22,6 @@ constexpr RuleField kRuleFields[] = {
     {"elementwise_chains", &hw::FusionRules::elementwise_chains},
     {"cascade", &hw::FusionRules::cascade},
 };
-
-uint64_t fnv1a(const std::string& text) {
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
 
 }  // namespace
 
@@ -53,9 +44,7 @@ std::string spec_fingerprint(const hw::AcceleratorSpec& s) {
   text << ";weight_cache=" << s.weight_cache_bytes << ";overhead=" << s.command_overhead_cycles
        << ";fusion=" << fusion_rules_text(s.fusion) << ";energy=" << s.energy.mac_pj << ',' << s.energy.vector_element_pj
        << ',' << s.energy.sram_byte_pj << ',' << s.energy.dram_byte_pj;
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(text.str())));
-  return hex;
+  return stable_hash_hex(text.str());
 }
 
 MemoryPlan memory_plan_of(const hw::AcceleratorSpec& spec) {

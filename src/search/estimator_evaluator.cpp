@@ -3,33 +3,19 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 
 #include "hwnas/estimator/model_file.h"
 #include "hwnas/estimator/target_info.h"
+#include "hwnas/ir/stable_hash.h"
 
 namespace hwnas::search {
-namespace {
-
-std::string fnv1a_hex(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
-}
-
-}  // namespace
 
 EstimatorEvaluator::EstimatorEvaluator(estimator::Estimator estimator)
     : estimator_(std::move(estimator)), precision_(estimator_.metadata().target.activation_precision) {
   const estimator::TargetInfo& target = estimator_.metadata().target;
   version_ = "estimator:" + target.name + " spec=" + (target.spec_fingerprint.empty() ? "-" : target.spec_fingerprint) +
-             " model=" + fnv1a_hex(estimator::estimator_to_json(estimator_));
+             " model=" + stable_hash_hex(estimator::estimator_to_json(estimator_));
 }
 
 std::string EstimatorEvaluator::name() const { return "estimator:" + estimator_.metadata().target.name; }

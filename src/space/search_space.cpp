@@ -1,7 +1,6 @@
 // SearchSpace's architecture handling: range checks, canonical keys and hashes, minimal architectures.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <sstream>
 
 #include "hwnas/space/space.h"
@@ -10,21 +9,6 @@
 namespace hwnas::space {
 
 namespace detail {
-
-uint64_t fnv1a(std::string_view text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string hex64(uint64_t value) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
 
 std::string space_version(const SearchSpace& space) {
   std::ostringstream text;
@@ -41,7 +25,7 @@ std::string space_version(const SearchSpace& space) {
     for (int64_t e : m->extra_channels) text << e << ",";
     for (const StageSpec& s : m->stages) text << "\n" << s.name << " stride=" << s.stride << " groups=" << s.groups << " se=" << s.squeeze_excite;
   }
-  return hex64(fnv1a(text.str()));
+  return stable_hash_hex(text.str());
 }
 
 }  // namespace detail
@@ -109,7 +93,7 @@ std::string SearchSpace::canonical_key(const Architecture& arch) const {
 }
 
 std::string SearchSpace::canonical_hash(const Architecture& arch) const {
-  return detail::hex64(detail::fnv1a(canonical_key(arch)));
+  return stable_hash_hex(canonical_key(arch));
 }
 
 Result<Architecture> SearchSpace::parse_key(std::string_view key) const {
