@@ -17,6 +17,7 @@
 #include "search_evaluators.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "hwnas/search/experiment.h"
+#include "hwnas/search/strategy.h"
 #include "hwnas/text/yaml_format.h"
 
 namespace hwnas::cli {
@@ -42,7 +43,7 @@ std::string duration_text(double seconds) {
 std::string metric_text(const std::string& name, double v) {
   if (name.find("bytes") != std::string::npos) return human_bytes(static_cast<int64_t>(v));
   if (name == "macs" || name == "params") return human_count(static_cast<int64_t>(v));
-  if (name == "accuracy") return percent(v);
+  if (name == "accuracy" || name == "inherited_accuracy") return percent(v);
   return fixed(v, 1);
 }
 
@@ -131,10 +132,29 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   if (building_drawn) *streams.err << "\n";
   if (!experiment) return report_error(*streams.err, experiment.error().message);
   search::Experiment& e = *experiment;
-  if (Status s = search::check_budgets_reachable(*e.space, *e.evaluator, e.config.cost_model); !s)
+  // The smallest architectures are checked against the budgets by the cheap evaluator when it
+  // measures every budgeted metric (no training for a check of latency and memory).
+  search::Evaluator* budget_checker = e.evaluator.get();
+  if (e.cheap_evaluator) {
+    auto probe = e.cheap_evaluator->evaluate({.space = *e.space, .arch = e.space->minimal_architecture()});
+    bool covers = probe.ok();
+    for (const search::Budget& b : e.config.cost_model.budgets)
+      covers = covers && (!std::isfinite(b.max) || probe->count(b.metric) > 0);
+    if (covers) budget_checker = e.cheap_evaluator;
+  }
+  if (Status s = search::check_budgets_reachable(*e.space, *budget_checker, e.config.cost_model); !s)
     return report_error(*streams.err, s.error().message);
   auto store = search::open_store(e, args.resume);
   if (!store) return report_error(*streams.err, store.error().message);
+  // zero-shot (with training) and supernet evaluate their finalists into a second store.
+  const bool has_final_phase = (e.config.strategy == search::Strategy::ZeroShot && e.config.use_training) ||
+                               e.config.strategy == search::Strategy::Supernet;
+  std::optional<search::ExperimentStore> final_store;
+  if (has_final_phase) {
+    auto opened = search::open_store(e, args.resume, search::final_store_path(e.config));
+    if (!opened) return report_error(*streams.err, opened.error().message);
+    final_store = std::move(*opened);
+  }
 
   std::ostream& out = *streams.out;
   std::ostream& err = *streams.err;
@@ -143,12 +163,16 @@ int run_search_command(const SearchArgs& args, Streams streams) {
       << e.evaluator->name() << ", " << e.config.algorithm.name << ", "
       << (e.config.halving ? "successive halving of " + std::to_string(e.config.halving->candidates) + " candidates"
                            : std::to_string(e.config.trials) + " trials")
-      << ", seed " << e.config.seed << "\n";
+      << ", seed " << e.config.seed << ", strategy " << search::strategy_name(e.config.strategy) << "\n";
   if (!e.estimator_file.empty())
     out << "  estimator: " << e.estimator_file
         << (e.estimator_built ? " (built now for " + e.config.target + " in " + duration_text(e.estimator_build_seconds) + " and saved)" : " (loaded)")
         << "\n";
   out << "  store: " << e.config.store << (args.resume ? " (resuming)" : "") << "\n";
+  // The strategy's libtorch parts: the zero-shot proxy, the supernet (trained now or loaded).
+  auto strategy = make_strategy_evaluators(e, args.resume);
+  if (!strategy) return report_error(*streams.err, strategy.error().message);
+  for (const std::string& note : strategy->notes) out << "  " << note << "\n";
   // The baseline, evaluated once per store at the fidelity of the final trials, with the same seed.
   std::optional<search::Metrics> baseline_metrics;
   if (e.baseline) {
@@ -185,23 +209,14 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     else err << line.str() << "\n";
   };
   const auto search_start = std::chrono::steady_clock::now();
-  Result<search::SearchResult> result = search::SearchResult{};
-  if (e.config.halving) {
-    // multi-fidelity: successive halving over the algorithm's first distinct proposals
-    search::HalvingOptions halving = *e.config.halving;
-    halving.seed = e.config.seed;
-    auto halved = search::successive_halving(*e.space, *e.algorithm, *e.evaluator, e.config.cost_model, &*store, halving);
-    if (!halved) return report_error(*streams.err, halved.error().message);
-    for (size_t rung = 0; rung < halved->rungs.size(); ++rung)
-      out << "  rung " << rung + 1 << ": " << halved->rungs[rung].size() << " candidates at fidelity " << fixed(halved->fidelities[rung], 3) << "\n";
-    result->trials = std::move(halved->trials);
-    result->best = halved->best;
-    result->replayed = halved->replayed;
-  } else {
-    result = search::run_search(*e.space, *e.algorithm, *e.evaluator, e.config.cost_model, &*store, e.search_options(), on_progress);
-    if (live && !args.quiet) err << "\n";
-    if (!result) return report_error(*streams.err, result.error().message);
-  }
+  auto result = search::run_strategy(e, strategy->parts, &*store, final_store ? &*final_store : nullptr, on_progress);
+  if (live && !args.quiet) err << "\n";
+  if (!result) return report_error(*streams.err, result.error().message);
+  for (size_t rung = 0; rung < result->rungs.size(); ++rung)
+    out << "  rung " << rung + 1 << ": " << result->rungs[rung].size() << " candidates at fidelity " << fixed(result->fidelities[rung], 3) << "\n";
+  if (!result->screen_text.empty()) out << "  screen: " << result->screen_text << "\n";
+  if (!strategy->parts.warm_start.empty())
+    out << "  warm start: " << strategy->parts.warm_start.size() << " architectures evaluated first\n";
 
   int failed = 0, over = 0;
   for (const auto& t : result->trials) {
@@ -212,22 +227,36 @@ int run_search_command(const SearchArgs& args, Streams streams) {
       << " over budget), " << result->cache_hits << " duplicate proposals answered from the cache"
       << (result->exhausted ? "; stopped early: the algorithm kept proposing architectures it had seen" : "") << ", in "
       << duration_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - search_start).count()) << "\n";
-  if (result->best < 0) {
+  std::vector<std::string> metrics = shown_metrics(e.config.cost_model);
+  if (!result->ranked_by.empty()) {
+    out << "  ranked by " << result->ranked_by << " under the budgets";
+    if (result->has_final())
+      out << "; the best " << result->final_trials.size() << " evaluated at full fidelity ("
+          << (e.config.strategy == search::Strategy::Supernet ? "extracted, fine-tuned " + std::to_string(e.config.supernet.fine_tune_epochs) + " epochs"
+                                                                  : "trained")
+          << ") into " << search::final_store_path(e.config);
+    out << "\n";
+    // The search's trials carry the proxy; the final evaluations do not.
+    if (!result->has_final() && std::find(metrics.begin(), metrics.end(), result->ranked_by) == metrics.end())
+      metrics.insert(metrics.begin(), result->ranked_by);
+  }
+  const search::TrialRecord* best = result->best();
+  if (!best) {
     out << "no architecture met the budgets\n";
     return kExitSuccess;
   }
+  const std::vector<search::TrialRecord>& shown = result->has_final() ? result->final_trials : result->trials;
   std::vector<size_t> order;
-  for (size_t i = 0; i < result->trials.size(); ++i)
-    if (result->trials[i].status == "done" && result->trials[i].feasible && result->trials[i].fidelity == 1.0) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return result->trials[a].cost < result->trials[b].cost; });
+  for (size_t i = 0; i < shown.size(); ++i)
+    if (shown[i].status == "done" && shown[i].feasible && shown[i].fidelity == 1.0) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return shown[a].cost < shown[b].cost; });
   if (order.size() > 10) order.resize(10);
-  out << "\nbest trials:\n";
-  print_trials_table(out, result->trials, order, shown_metrics(e.config.cost_model));
+  out << "\nbest trials" << (result->has_final() ? " (final evaluations)" : "") << ":\n";
+  print_trials_table(out, shown, order, metrics);
   out << "\n";
   if (baseline_metrics) {
     out << "best vs baseline:\n";
-    for (const auto& change : search::compare_to_baseline(result->trials[result->best].metrics, *baseline_metrics,
-                                                          shown_metrics(e.config.cost_model))) {
+    for (const auto& change : search::compare_to_baseline(best->metrics, *baseline_metrics, shown_metrics(e.config.cost_model))) {
       out << "  " << change.metric << ": " << metric_text(change.metric, change.baseline) << " -> "
           << metric_text(change.metric, change.best) << " (";
       if (change.metric == "accuracy") out << (change.best >= change.baseline ? "+" : "") << fixed(100 * (change.best - change.baseline), 2) << " points)\n";
@@ -235,7 +264,16 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     }
     out << "\n";
   }
-  if (Status s = save_best(e, result->trials[result->best], e.config.output, out); !s) return report_error(*streams.err, s.error().message);
+  if (Status s = save_best(e, *best, e.config.output, out); !s) return report_error(*streams.err, s.error().message);
+  if (strategy->fine_tuned_network)
+    if (auto network = strategy->fine_tuned_network()) {
+      namespace fs = std::filesystem;
+      const std::string yaml = (fs::path(e.config.output) / "best_fine_tuned.yaml").string();
+      const std::string onnx = (fs::path(e.config.output) / "best_fine_tuned.onnx").string();
+      if (Status s = text::save_yaml(*network, yaml); !s) return report_error(*streams.err, s.error().message);
+      if (Status s = onnx_io::export_onnx_file(*network, onnx); !s) return report_error(*streams.err, s.error().message);
+      out << "  fine-tuned network (weights): " << yaml << ", " << onnx << "\n";
+    }
   return kExitSuccess;
 }
 

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -19,7 +20,8 @@ constexpr std::string_view kFashionMnistConfig = R"yaml(# The built-in default s
 # that of the MobileNetV2-style baseline (1.38 ms), with weights and activations within 1 MB.
 # Every candidate and the baseline are trained the same way (SGD, 2 epochs on a tenth of the
 # training set at full fidelity); successive halving trains 27 candidates at 1/9 of that, the
-# best 9 at 1/3 and the best 3 fully. Candidates over the latency or memory budget are not trained.
+# best 9 at 1/3 and the best 3 fully. The 27 are drawn among the proposals whose predicted latency
+# and memory meet the budgets (the others are told to the algorithm as infeasible, never trained).
 space: fashion_mnist_curated
 target: ethos-u55-256
 evaluators: [estimator, training]
@@ -110,7 +112,15 @@ std::string SearchConfig::fingerprint() const {
   text << "algorithm=" << a.name << ":" << a.population << ":" << a.sample << ":" << a.mutations << ":" << a.learning_rate << ":"
        << a.baseline_decay << ":" << a.nsga_population << ":" << a.crossover_probability << ":" << a.mutation_probability << "\n";
   text << "seed=" << seed << "\nfidelity=" << fidelity << "\n";
-  if (halving) text << "halving=" << halving->candidates << ":" << halving->eta << ":" << halving->min_fidelity << "\n";
+  // The first rung is drawn among budget-feasible proposals (successive_halving's screen).
+  if (halving) text << "halving=" << halving->candidates << ":" << halving->eta << ":" << halving->min_fidelity << ":screened\n";
+  if (strategy != Strategy::Multishot) {
+    text << "strategy=" << strategy_name(strategy) << "\n";
+    if (uses_zero_shot() || strategy == Strategy::ZeroShot)
+      text << "zero_shot=" << zero_shot.proxy << ":" << zero_shot.batch_size << ":" << zero_shot.top_k << "\n";
+    if (uses_supernet()) text << supernet.fingerprint();
+    if (strategy == Strategy::Hybrid) text << "hybrid=" << hybrid.screen << ":" << hybrid.pool << "\n";
+  }
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : text.str()) {
     h ^= c;
@@ -121,6 +131,43 @@ std::string SearchConfig::fingerprint() const {
   return buffer;
 }
 
+bool SearchConfig::uses_supernet() const {
+  return strategy == Strategy::Supernet ||
+         (strategy == Strategy::Hybrid && (hybrid.screen == "supernet" || supernet.warm_start > 0));
+}
+
+bool SearchConfig::uses_zero_shot() const {
+  return strategy == Strategy::ZeroShot || (strategy == Strategy::Hybrid && hybrid.screen == "zero-shot");
+}
+
+namespace {
+
+// The strategy's sections and what it needs of the rest of the config.
+Status check_strategy(const Reader& r, const YAML::Node& root, const SearchConfig& c) {
+  const std::string name(strategy_name(c.strategy));
+  const YAML::Node at = root["strategy"] ? root["strategy"] : root;
+  if (root["zero_shot"] && !(c.strategy == Strategy::ZeroShot || c.strategy == Strategy::Hybrid))
+    return r.error_at(root["zero_shot"], "zero_shot", "set, but strategy " + name + " scores no zero-shot proxy (strategy: zero-shot or hybrid)");
+  if (root["supernet"] && !(c.strategy == Strategy::Supernet || c.strategy == Strategy::Hybrid))
+    return r.error_at(root["supernet"], "supernet", "set, but strategy " + name + " trains no supernet (strategy: supernet or hybrid)");
+  if (root["hybrid"] && c.strategy != Strategy::Hybrid)
+    return r.error_at(root["hybrid"], "hybrid", "set, but the strategy is " + name + " (strategy: hybrid)");
+  if (c.strategy == Strategy::Supernet && c.supernet.warm_start > 0)
+    return r.error_at(root["supernet"]["warm_start"], "supernet.warm_start",
+                      "only the hybrid strategy warm-starts a search from the supernet's subnets");
+  if ((c.strategy == Strategy::ZeroShot || c.strategy == Strategy::Supernet) && c.halving)
+    return r.error_at(root["multi_fidelity"], "multi_fidelity",
+                      "strategy " + name + " evaluates no fidelities (successive halving is multishot or hybrid)");
+  if (c.uses_supernet() && !c.use_training)
+    return r.error_at(at, "strategy",
+                      name + " trains a supernet on the data of the training evaluator: add training to evaluators and a training section");
+  if (c.uses_supernet() && c.training.task != "classification")
+    return r.error_at(at, "strategy", "the supernet holds classification networks only; training.task is " + c.training.task);
+  return {};
+}
+
+}  // namespace
+
 Result<SearchConfig> parse_search_config(std::string_view text, std::string_view source_name, const std::string& base_dir) {
   Reader r{std::string(source_name)};
   auto loaded = text::load_yaml_text(text, r.source());
@@ -129,7 +176,8 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
   if (!root.IsMap()) return Error{r.source() + ": expected a map (space, target, objectives, budgets, algorithm, trials, ...)"};
   try {
     if (Status s = r.check_fields(root, "", {"space", "target", "evaluators", "objectives", "budgets", "reward", "algorithm", "trials", "seed",
-                                       "fidelity", "store", "output", "multi_fidelity", "estimator", "training", "baseline"});
+                                       "fidelity", "store", "output", "multi_fidelity", "estimator", "training", "baseline",
+                                       "strategy", "zero_shot", "supernet", "hybrid"});
         !s)
       return s.error();
     SearchConfig c;
@@ -390,6 +438,23 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       c.halving = halving;
     }
     if (!c.hardware && !c.use_estimator && !c.use_training && c.commands.empty()) return Error{r.source() + ": evaluators: at least one evaluator is needed"};
+    if (root["strategy"]) {
+      auto v = r.text(root["strategy"], "strategy");
+      if (!v) return v.error();
+      const auto names = strategy_names();
+      const auto it = std::find(names.begin(), names.end(), *v);
+      if (it == names.end())
+        return r.error_at(root["strategy"], "strategy",
+                          "unknown strategy '" + *v + "'" + text::did_you_mean(*v, names) + " (one of: " + text::join_words(names) + ")");
+      c.strategy = static_cast<Strategy>(it - names.begin());
+    }
+    if (root["zero_shot"])
+      if (Status s = parse_zero_shot_config(r, root["zero_shot"], c.zero_shot); !s) return s.error();
+    if (root["supernet"])
+      if (Status s = parse_supernet_config(r, root["supernet"], c.supernet); !s) return s.error();
+    if (root["hybrid"])
+      if (Status s = parse_hybrid_config(r, root["hybrid"], c.hybrid); !s) return s.error();
+    if (Status s = check_strategy(r, root, c); !s) return s.error();
     return c;
   } catch (const YAML::Exception& e) {
     return Error{r.source() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};

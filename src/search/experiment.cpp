@@ -72,6 +72,7 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
       if (!e.space->has_network())
         return Error{config.source + ": the hardware evaluator needs a space with a network; '" + e.space->name() + "' is custom"};
       parts.push_back(std::make_unique<HardwareEvaluator>(std::move(*target)));
+      e.cheap_evaluator = parts.back().get();
     }
     if (config.use_estimator) {
       if (!e.space->has_network())
@@ -92,6 +93,7 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
       auto evaluator = std::make_unique<EstimatorEvaluator>(std::move(loaded->estimator));
       estimator_version = evaluator->version();
       parts.push_back(std::move(evaluator));
+      e.cheap_evaluator = parts.back().get();
     }
     for (const CommandEvaluatorConfig& c : config.commands)
       parts.push_back(std::make_unique<ExternalCommandEvaluator>(c.command, ExternalCommandEvaluator::Options{c.timeout_s, c.required}));
@@ -131,7 +133,10 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
 }
 
 Result<ExperimentStore> open_store(const Experiment& experiment, bool resume) {
-  const std::string& path = experiment.config.store;
+  return open_store(experiment, resume, experiment.config.store);
+}
+
+Result<ExperimentStore> open_store(const Experiment& experiment, bool resume, const std::string& path) {
   std::error_code ec;
   if (!resume || !std::filesystem::exists(path, ec)) return ExperimentStore::create(path, experiment.meta);
   auto store = ExperimentStore::open(path);

@@ -105,6 +105,7 @@ Result<SearchResult> run_search(const space::SearchSpace& space, SearchAlgorithm
   double evaluation_time = 0;
   int evaluated = 0;
   const long max_proposals = static_cast<long>(options.max_proposals_per_trial) * std::max(1, options.trials);
+  size_t next_initial = 0;
 
   auto tell_record = [&](const TrialRecord& record) {
     Observation o;
@@ -141,7 +142,22 @@ Result<SearchResult> run_search(const space::SearchSpace& space, SearchAlgorithm
       result.exhausted = true;
       break;
     }
-    space::Architecture arch = algorithm.ask(rng);
+    space::Architecture arch;
+    if (next_initial < options.initial.size()) {
+      arch = options.initial[next_initial++];
+      if (Status s = space.check(arch); !s) return Error{"search: initial architecture " + std::to_string(next_initial) + ": " + s.error().message};
+    } else if (options.prefilter) {
+      auto chosen = screen_proposals(space, algorithm, cost_model, *options.prefilter, 1, rng,
+                                     [&](const std::string& k) { return cache.find(k, options.fidelity) != nullptr; }, result.screen);
+      if (!chosen) return chosen.error();
+      if (chosen->empty()) {
+        result.exhausted = true;
+        break;
+      }
+      arch = std::move(chosen->front().arch);
+    } else {
+      arch = algorithm.ask(rng);
+    }
     ++result.proposals;
     const std::string key = space.canonical_key(arch);
     if (const EvaluationCache::Entry* hit = cache.find(key, options.fidelity)) {

@@ -40,15 +40,38 @@ Result<HalvingResult> successive_halving(const space::SearchSpace& space, Search
   HalvingResult result;
   result.fidelities = halving_fidelities(options.min_fidelity, options.eta);
 
-  // The candidates: the algorithm's first distinct proposals.
+  // The candidates: the initial architectures, then the algorithm's first distinct (screened) proposals.
   std::vector<space::Architecture> candidates;
   std::vector<std::string> keys;
-  for (long proposals = 0; static_cast<int>(candidates.size()) < options.candidates && proposals < 50L * options.candidates; ++proposals) {
-    space::Architecture arch = algorithm.ask(rng);
+  auto known = [&](const std::string& key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
+  for (const space::Architecture& arch : options.initial) {
+    if (static_cast<int>(candidates.size()) >= options.candidates) break;
+    if (Status s = space.check(arch); !s) return Error{"successive halving: initial architecture: " + s.error().message};
     const std::string key = space.canonical_key(arch);
-    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
-    candidates.push_back(std::move(arch));
+    if (known(key)) continue;
+    candidates.push_back(arch);
     keys.push_back(key);
+  }
+  const int wanted = options.candidates - static_cast<int>(candidates.size());
+  if (options.screen && wanted > 0) {
+    CandidateScreen screen = *options.screen;
+    if (screen.seed == 0) screen.seed = options.seed;
+    auto screened = screen_proposals(space, algorithm, cost_model, screen, wanted, rng, known, result.screen);
+    if (!screened) return screened.error().within("successive halving");
+    if (screened->empty() && candidates.empty())
+      return Error{"successive halving: no candidate meets the budgets: " + describe(result.screen, screen)};
+    for (ScreenedCandidate& c : *screened) {
+      candidates.push_back(std::move(c.arch));
+      keys.push_back(std::move(c.key));
+    }
+  } else {
+    for (long proposals = 0; static_cast<int>(candidates.size()) < options.candidates && proposals < 50L * options.candidates; ++proposals) {
+      space::Architecture arch = algorithm.ask(rng);
+      const std::string key = space.canonical_key(arch);
+      if (known(key)) continue;
+      candidates.push_back(std::move(arch));
+      keys.push_back(key);
+    }
   }
 
   std::vector<size_t> alive(candidates.size());

@@ -14,6 +14,7 @@
 #include "hwnas/search/algorithm.h"
 #include "hwnas/search/baseline.h"
 #include "hwnas/search/cost_model.h"
+#include "hwnas/search/strategy_config.h"
 #include "hwnas/search/successive_halving.h"
 #include "hwnas/search/training_config.h"
 
@@ -57,6 +58,16 @@ struct SearchConfig {
   // multi_fidelity: {candidates, eta, min_fidelity}: successive halving instead of `trials`
   // evaluations at `fidelity` (see successive_halving.h).
   std::optional<HalvingOptions> halving;
+  // strategy: multishot (default) | zero-shot | supernet | hybrid, and the sections they read
+  // (strategy_config.h; run by run_strategy in strategy.h).
+  Strategy strategy = Strategy::Multishot;
+  ZeroShotConfig zero_shot;
+  SupernetConfig supernet;
+  HybridConfig hybrid;
+  // Whether the strategy trains a supernet: supernet, or hybrid screened by it or warm-started from it.
+  bool uses_supernet() const;
+  // Whether it scores zero-shot proxies: zero-shot, or hybrid screened by one.
+  bool uses_zero_shot() const;
 
   // A hash of what the trials' results depend on (space, target, evaluators, cost model,
   // algorithm, seed, fidelity) but not of trials, store or output: a resumed run must match it.

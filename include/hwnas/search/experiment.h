@@ -27,6 +27,9 @@ struct Experiment {
   std::unique_ptr<space::SearchSpace> space;  // on the heap: the algorithm keeps a reference to it
   int64_t channel_multiple = 1;                 // the target's P the space was curated with
   std::unique_ptr<Evaluator> evaluator;         // hardware and/or commands, composed
+  // The part of `evaluator` that measures latency and memory without training (hardware or
+  // estimator; owned by it), for screening candidates against the budgets; null when there is none.
+  Evaluator* cheap_evaluator = nullptr;
   std::unique_ptr<SearchAlgorithm> algorithm;
   // evaluators: [estimator]: the file it was loaded from (or built and saved to), and whether
   // it was built now and how long that took.
@@ -56,5 +59,7 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
 // (creating it when missing) and checks that its space version, config fingerprint, seed and
 // evaluator versions match, naming the first that differs.
 Result<ExperimentStore> open_store(const Experiment& experiment, bool resume);
+// The same at `path` instead of config.store (the final evaluations of run_strategy).
+Result<ExperimentStore> open_store(const Experiment& experiment, bool resume, const std::string& path);
 
 }  // namespace hwnas::search

@@ -15,11 +15,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "hwnas/search/algorithm.h"
 #include "hwnas/search/evaluator.h"
+#include "hwnas/search/screen.h"
 #include "hwnas/search/store.h"
 
 namespace hwnas::search {
@@ -30,6 +32,16 @@ struct SearchOptions {
   double fidelity = 1.0;     // recorded on every trial and passed to the evaluator
   // Proposals allowed per trial before the loop gives up on a space it has exhausted.
   int max_proposals_per_trial = 50;
+  // Warm start: these architectures are proposed first, in order, before the algorithm is asked;
+  // each is evaluated (or answered from the cache) and told to the algorithm like any trial, so
+  // evolution starts from them (e.g. the supernet's best subnets).
+  std::vector<space::Architecture> initial{};
+  // Pre-filter (a zero-shot pre-filter before multishot evaluation): each proposal after the
+  // initial ones is the best by prefilter->proxy of prefilter->pool proposals that meet the
+  // budgets by prefilter->cheap's metrics (screen.h: what the algorithm is told of the others).
+  // Proposals already evaluated are skipped. The search stops early (exhausted) when a screen
+  // finds no feasible proposal.
+  std::optional<CandidateScreen> prefilter{};
 };
 
 struct SearchProgress {
@@ -53,6 +65,7 @@ struct SearchResult {
   int cache_hits = 0;
   int replayed = 0;
   bool exhausted = false;           // stopped early: the algorithm kept proposing known architectures
+  ScreenReport screen;              // with a prefilter: its draws, summed over the trials
 };
 
 // Runs (or resumes, when `store` holds trials) a search. `store` may be null (nothing recorded).

@@ -5,11 +5,18 @@
 //   auto result = search::successive_halving(space, *algorithm, evaluator, cost_model, &store, options);
 //   // rungs at fidelity 1/9 (27 trials), 1/3 (9), 1 (3); result.best is the best full-fidelity trial
 //
-// The candidates are the algorithm's first distinct proposals (its tell() gets every rung's
-// results, so a learning algorithm sees the cheap evaluations too). Every evaluation is a trial
-// with its fidelity in the store; resume replays finished trials in order (key and fidelity
-// checked), as run_search does.
+// The candidates are the `initial` architectures (a warm start), then the algorithm's first
+// distinct proposals (its tell() gets every rung's results, so a learning algorithm sees the
+// cheap evaluations too). With a `screen` (screen.h), those proposals are drawn among the ones
+// whose cheap metrics meet the budgets, optionally the best `candidates` of pool x candidates by
+// a proxy score (a zero-shot score, a supernet's inherited accuracy): the first rung then trains
+// no network that the gate would reject. Every evaluation is a trial with its fidelity in the
+// store; resume replays finished trials in order (key and fidelity checked), as run_search does,
+// after recomputing the screen (deterministic under the seed).
 #pragma once
+
+#include <optional>
+#include <vector>
 
 #include "hwnas/search/search.h"
 
@@ -20,6 +27,10 @@ struct HalvingOptions {
   int eta = 3;                  // keep 1/eta per rung, multiply the fidelity by eta
   double min_fidelity = 1.0 / 9;  // of the first rung; the last rung runs at 1
   uint64_t seed = 0;
+  // Screening of the first rung's proposals (its seed is set to `seed` when left 0).
+  std::optional<CandidateScreen> screen{};
+  // Warm start: first-rung candidates before the algorithm's proposals (not screened).
+  std::vector<space::Architecture> initial{};
 };
 
 struct HalvingResult {
@@ -28,6 +39,7 @@ struct HalvingResult {
   std::vector<double> fidelities;           // per rung
   int best = -1;                            // the feasible full-fidelity trial of least cost
   int replayed = 0;
+  ScreenReport screen;                      // with a screen: its draws; exhausted: fewer candidates than asked
 };
 
 // The fidelities of the rungs: min_fidelity x eta^k, capped at 1, the last one exactly 1.
