@@ -2,12 +2,12 @@
 #include "hwnas/search/experiment.h"
 
 #include <filesystem>
-
 #include <fstream>
 #include <sstream>
 
 #include "hwnas/hw/presets.h"
 #include "hwnas/hw/registry.h"
+#include "hwnas/ir/stable_hash.h"
 #include "hwnas/search/estimator_evaluator.h"
 
 namespace hwnas::search {
@@ -24,14 +24,7 @@ std::string target_version(const std::string& target) {
     buffer << in.rdbuf();
     text = buffer.str();
   }
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  return stable_hash_hex(text);
 }
 
 }  // namespace
