@@ -1,0 +1,114 @@
+// `hwnas space` in process: the listing, a space's decisions, decoding a key or a best_arch.yaml to a network, sampling, errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "commands.h"
+#include "in_process.h"
+#include "hwnas/search/algorithm.h"
+#include "hwnas/space/space.h"
+#include "hwnas/text/yaml_format.h"
+
+namespace hwnas::cli {
+namespace {
+
+using test_support::RunResult;
+
+RunResult run(const std::vector<std::string>& args) { return test_support::run_in_process({register_space}, args); }
+
+std::string scratch(const std::string& name) {
+  auto dir = std::filesystem::path(testing::TempDir()) / "hwnas_space_command";
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+TEST(SpaceCommand, ListsTheBuiltInSpaces) {
+  RunResult r = run({"space"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const std::string& name : space::builtin_space_names()) EXPECT_NE(r.out.find(name), std::string::npos) << name;
+}
+
+TEST(SpaceCommand, ShowsTheDecisionsCuratedToTheTarget) {
+  RunResult r = run({"space", "fashion_mnist_curated", "--channel-multiple", "16"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto space = space::load_space_by_name("fashion_mnist_curated", {.channel_multiple = 16});
+  ASSERT_TRUE(space) << space.error().message;
+  EXPECT_NE(r.out.find("version " + space->version()), std::string::npos) << r.out;
+  for (const space::Decision& d : space->decisions()) EXPECT_NE(r.out.find("  " + d.name), std::string::npos) << d.name;
+  EXPECT_NE(r.out.find("multiples of 16"), std::string::npos);
+}
+
+TEST(SpaceCommand, DecodesAKeyAndABestArchFileToTheSameNetwork) {
+  auto space = space::load_space_by_name("fashion_mnist_uncurated", {});
+  ASSERT_TRUE(space) << space.error().message;
+  std::mt19937_64 rng(3);
+  space::Architecture arch = search::random_architecture(*space, rng);
+  auto expected = space->decode(arch);
+  for (int draw = 0; draw < 100 && !expected; ++draw) {  // some draws are invalid (groups that do not divide)
+    arch = search::random_architecture(*space, rng);
+    expected = space->decode(arch);
+  }
+  ASSERT_TRUE(expected) << expected.error().message;
+
+  const std::string from_key = scratch("from_key.yaml");
+  RunResult r = run({"space", "fashion_mnist_uncurated", "--arch", space->canonical_key(arch), "-o", from_key});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto decoded = text::load_yaml(from_key);
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_TRUE(*decoded == *expected);
+
+  const std::string arch_file = scratch("best_arch.yaml");
+  std::ofstream(arch_file) << space->architecture_yaml(arch);
+  const std::string from_file = scratch("from_file.yaml");
+  r = run({"space", "fashion_mnist_uncurated", "--arch", arch_file, "-o", from_file});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto again = text::load_yaml(from_file);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(*again == *expected);
+}
+
+TEST(SpaceCommand, SamplesDistinctValidKeysDeterministically) {
+  RunResult a = run({"space", "mobilenet_curated", "--sample", "5", "--seed", "7"});
+  RunResult b = run({"space", "mobilenet_curated", "--sample", "5", "--seed", "7"});
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  auto space = space::load_space_by_name("mobilenet_curated", {});
+  ASSERT_TRUE(space);
+  std::istringstream lines(a.out);
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) EXPECT_TRUE(space->parse_key(line)) << line;
+  EXPECT_EQ(count, 5);
+}
+
+TEST(SpaceCommand, BadInputGivesErrorsNamingIt) {
+  RunResult r = run({"space", "fashion_mnist_curatd"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("fashion_mnist_curated"), std::string::npos) << r.err;  // did you mean
+
+  r = run({"space", "fashion_mnist_curated", "--arch", "resolution=999"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--arch"), std::string::npos) << r.err;
+
+  const std::string other = scratch("other_arch.yaml");
+  std::ofstream(other) << "space: mobilenet_curated\nkey: \"resolution=224\"\n";
+  r = run({"space", "fashion_mnist_curated", "--arch", other});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("not of 'fashion_mnist_curated'"), std::string::npos) << r.err;
+
+  r = run({"space", "fashion_mnist_curated", "-o", scratch("x.yaml")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("-o needs --arch"), std::string::npos) << r.err;
+
+  auto space = space::load_space_by_name("fashion_mnist_curated", {});
+  ASSERT_TRUE(space);
+  r = run({"space", "fashion_mnist_curated", "--arch", space->canonical_key(space->minimal_architecture()), "-o",
+           scratch("x.txt")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("extension"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace hwnas::cli
