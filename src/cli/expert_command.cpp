@@ -8,11 +8,13 @@
 #include <sstream>
 
 #include "commands.h"
+#include "expert_fine_tune.h"
 #include "format.h"
 #include "hwnas/estimator/model_file.h"
 #include "hwnas/expert/explain.h"
 #include "hwnas/expert/optimize.h"
 #include "hwnas/expert/rules.h"
+#include "hwnas/expert/weight_transfer.h"
 #include "hwnas/hw/registry.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "hwnas/search/store.h"
@@ -38,6 +40,8 @@ std::string change(double before, double after) {
 struct ExpertArgs {
   std::string model, target, estimator, budget, out, rules, log, store, space, baseline, winner;
   ModelOptions model_options;
+  FineTuneArgs fine_tune;
+  std::vector<std::string> fine_tune_flags;  // the fine-tuning flags on the command line
   int beam = 1, steps = 12;
   double min_params_fraction = 0.5;
   size_t top = 10;
@@ -73,6 +77,26 @@ void print_log(const expert::RewriteLog& log, std::ostream& out) {
     for (const std::string& b : r.before) out << "       - " << b << "\n";
     for (const std::string& a : r.after) out << "       + " << a << "\n";
   }
+}
+
+// What happens to the rewritten structure: fine-tuned from the original's weights when asked
+// (accuracy before and after), else given the original's weights where they fit when the model
+// carries them, with a note on how to fine-tune. Returns the network to write.
+Result<ir::Graph> finish_rewritten(const ExpertArgs& args, const LoadedModel& model, FineTuner* tuner,
+                                   const ir::Graph& rewritten, const char* command, std::ostream& out) {
+  if (tuner) return fine_tune(*tuner, rewritten, out);
+  ir::Graph graph = rewritten;
+  if (model.graph.has_weights()) {
+    auto transfer = expert::transfer_weights(model.graph, graph, args.seed);
+    if (!transfer) return transfer.error();
+    out << "weights: " << transfer->kept_params << " of " << transfer->kept_params + transfer->fresh_params
+        << " tensors kept from MODEL, " << transfer->fresh_nodes.size() << " layers initialised afresh\n";
+  }
+  out << "accuracy: not measured" << (model.graph.has_weights() ? " (changed layers have fresh weights)" : "")
+      << ". To fine-tune from the original's weights and measure it, run 'hwnas expert " << command
+      << " ... --checkpoint CKPT (or --weights) --task T --data D --fine-tune-epochs N', or train the written model "
+         "('hwnas train PREFIX.yaml').\n";
+  return graph;
 }
 
 int run_patterns(Streams streams) {
@@ -154,6 +178,8 @@ int run_optimize(const ExpertArgs& args, Streams streams) {
   if (!target) return report_error(*streams.err, target.error().message, kExitUsage);
   auto budget = expert::parse_budget(args.budget);
   if (!budget) return report_error(*streams.err, budget.error().message, kExitUsage);
+  if (Status s = check_fine_tune_flags(args.fine_tune, args.fine_tune_flags, args.model); !s)
+    return report_error(*streams.err, s.error().message, kExitUsage);
   std::optional<estimator::Estimator> estimator;
   if (!args.estimator.empty()) {
     auto loaded = estimator::load_estimator(args.estimator);
@@ -168,9 +194,13 @@ int run_optimize(const ExpertArgs& args, Streams streams) {
   options.budget = *budget;
   options.seed = args.seed;
   options.min_params_fraction = args.min_params_fraction;
+  // Fine-tuning's data and the original's accuracy first, so a bad flag or data set fails early.
+  auto tuner = prepare_fine_tune(args.fine_tune, *model, args.seed, *streams.out);
+  if (!tuner) return report_error(*streams.err, tuner.error().message);
+  // The search rewrites the structure; the weights are transferred once, to the result.
   auto start = std::chrono::steady_clock::now();
-  auto result = expert::optimize(model->graph, latency, expert::default_search_patterns((*target)->channel_multiple()),
-                                 options);
+  auto result = expert::optimize(expert::strip_weights(model->graph), latency,
+                                 expert::default_search_patterns((*target)->channel_multiple()), options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!result) return report_error(*streams.err, result.error().message);
   std::ostream& out = *streams.out;
@@ -199,14 +229,15 @@ int run_optimize(const ExpertArgs& args, Streams streams) {
       << change(static_cast<double>(b.params), static_cast<double>(f.params)) << ", peak activations "
       << change(static_cast<double>(b.peak_activation_bytes), static_cast<double>(f.peak_activation_bytes));
   if (!budget->empty()) out << "; budget " << (result->budget_met ? "met" : "NOT met");
-  out << "\naccuracy: not measured. Changed layers have fresh weights; fine-tune the written model on its task "
-         "(training lives in src/train) before use.\n";
+  out << "\n";
+  auto final_graph = finish_rewritten(args, *model, tuner->get(), result->graph, "optimize", out);
+  if (!final_graph) return report_error(*streams.err, final_graph.error().message);
   if (estimator) {
     auto measured = (*target)->measure_network(result->graph);
     if (measured) out << "measured on the target: " << fixed(measured->latency_us, 1) << " us\n";
   }
   if (!args.out.empty()) {
-    if (Status s = write_model(result->graph, args.out, out); !s) return report_error(*streams.err, s.error().message);
+    if (Status s = write_model(*final_graph, args.out, out); !s) return report_error(*streams.err, s.error().message);
     if (Status s = write_log(result->log, args.out + ".rewrites.yaml", out); !s)
       return report_error(*streams.err, s.error().message);
   }
@@ -216,9 +247,13 @@ int run_optimize(const ExpertArgs& args, Streams streams) {
 int run_apply(const ExpertArgs& args, Streams streams) {
   auto rules = expert::load_rules(args.rules);
   if (!rules) return report_error(*streams.err, rules.error().message);
+  if (Status s = check_fine_tune_flags(args.fine_tune, args.fine_tune_flags, args.model); !s)
+    return report_error(*streams.err, s.error().message, kExitUsage);
   auto model = load_model(args.model, args.model_options);
   if (!model) return report_error(*streams.err, model.error().message);
-  auto applied = expert::apply_rules(model->graph, *rules, args.seed);
+  auto tuner = prepare_fine_tune(args.fine_tune, *model, args.seed, *streams.out);
+  if (!tuner) return report_error(*streams.err, tuner.error().message);
+  auto applied = expert::apply_rules(expert::strip_weights(model->graph), *rules, args.seed);
   if (!applied) return report_error(*streams.err, applied.error().message);
   std::ostream& out = *streams.out;
   out << args.rules << " on " << model->graph.name() << ": " << applied->log.records.size() << " rewrites\n";
@@ -237,8 +272,10 @@ int run_apply(const ExpertArgs& args, Streams streams) {
         << with_thousands(before->params) << " -> " << with_thousands(after->params) << ", peak activations "
         << human_bytes(before->peak_activation_bytes) << " -> " << human_bytes(after->peak_activation_bytes) << "\n";
   }
+  auto final_graph = finish_rewritten(args, *model, tuner->get(), applied->graph, "apply", out);
+  if (!final_graph) return report_error(*streams.err, final_graph.error().message);
   if (!args.out.empty()) {
-    if (Status s = write_model(applied->graph, args.out, out); !s) return report_error(*streams.err, s.error().message);
+    if (Status s = write_model(*final_graph, args.out, out); !s) return report_error(*streams.err, s.error().message);
     if (Status s = write_log(applied->log, args.out + ".rewrites.yaml", out); !s)
       return report_error(*streams.err, s.error().message);
   }
@@ -330,21 +367,29 @@ void register_expert(CLI::App& app, Streams streams) {
   optimize->add_option("--budget", args->budget, "limits, e.g. latency=800us,params=1.5M,memory=300KiB");
   optimize->add_option("--beam", args->beam, "states kept per step (1: greedy)");
   optimize->add_option("--steps", args->steps, "rewrites at most (default 12)");
-  optimize->add_option("--seed", args->seed, "seed of the weights of changed layers");
+  optimize->add_option("--seed", args->seed, "seed of the weights of changed layers and of fine-tuning");
   optimize->add_option("--min-params", args->min_params_fraction,
                        "reject rewrites leaving fewer than this fraction of the baseline's parameters (default 0.5)");
   optimize->add_option("--out,-o", args->out, "write PREFIX.yaml, PREFIX.onnx and PREFIX.rewrites.yaml");
   add_model_options(*optimize, args->model_options);
-  optimize->callback([args, streams] { finish(run_optimize(*args, streams)); });
+  add_fine_tune_options(*optimize, args->fine_tune);
+  optimize->callback([args, streams, optimize] {
+    args->fine_tune_flags = fine_tune_flags_given(*optimize);
+    finish(run_optimize(*args, streams));
+  });
 
   CLI::App* apply = expert->add_subcommand("apply", "apply a rule file to a model");
   apply->add_option("rules", args->rules, "a rule file (docs/expert.md)")->required();
   add_model(apply, *args);
   apply->add_option("--target,-t", args->target, "also report latency before and after on this target");
-  apply->add_option("--seed", args->seed, "seed of the weights of changed layers");
+  apply->add_option("--seed", args->seed, "seed of the weights of changed layers and of fine-tuning");
   apply->add_option("--out,-o", args->out, "write PREFIX.yaml, PREFIX.onnx and PREFIX.rewrites.yaml");
   add_model_options(*apply, args->model_options);
-  apply->callback([args, streams] { finish(run_apply(*args, streams)); });
+  add_fine_tune_options(*apply, args->fine_tune);
+  apply->callback([args, streams, apply] {
+    args->fine_tune_flags = fine_tune_flags_given(*apply);
+    finish(run_apply(*args, streams));
+  });
 
   CLI::App* mine = expert->add_subcommand("mine", "rules from a finished search: the winner against the baseline");
   mine->add_option("--baseline", args->baseline, "the baseline MODEL")->required();

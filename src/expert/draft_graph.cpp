@@ -2,43 +2,10 @@
 #include "hwnas/expert/draft_graph.h"
 
 #include <algorithm>
-#include <cmath>
-#include <random>
+
+#include "hwnas/expert/weight_transfer.h"
 
 namespace hwnas::expert {
-namespace {
-
-uint64_t mix_seed(uint64_t seed, std::string_view name) {
-  uint64_t h = 1469598103934665603ULL ^ seed;
-  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  // splitmix64 finaliser
-  h += 0x9e3779b97f4a7c15ULL;
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-  return h ^ (h >> 31);
-}
-
-// Uniform in [lo, hi) from a raw 64-bit draw, the same on every standard library.
-float uniform(std::mt19937_64& rng, double lo, double hi) {
-  double unit = static_cast<double>(rng() >> 11) * (1.0 / 9007199254740992.0);
-  return static_cast<float>(lo + (hi - lo) * unit);
-}
-
-void initialise(ir::Param& param, const ir::Node& node, uint64_t seed) {
-  int64_t count = 1;
-  count = param.shape.numel();
-  param.data.assign(static_cast<size_t>(count), 0.0f);
-  if (param.role == "weight" && node.kind != ir::OpKind::BatchNorm) {
-    int64_t fan_in = param.shape.rank() == 0 || param.shape[0] == 0 ? 1 : count / param.shape[0];
-    double bound = std::sqrt(6.0 / static_cast<double>(std::max<int64_t>(fan_in, 1)));
-    std::mt19937_64 rng(mix_seed(seed, node.name));
-    for (float& v : param.data) v = uniform(rng, -bound, bound);
-  } else if (param.role == "scale" || param.role == "var") {
-    std::fill(param.data.begin(), param.data.end(), 1.0f);
-  }
-}
-
-}  // namespace
 
 std::string derive_name(const std::string& base, std::string_view suffix, const std::string& replacement) {
   if (base.size() >= suffix.size() && base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0)
@@ -122,7 +89,7 @@ Result<ir::Graph> DraftGraph::build(uint64_t seed) const {
       if (kept != draft.params.end())
         param.data = kept->data;
       else
-        initialise(param, node, seed);
+        initialise_param(param, node, seed);
     }
   }
   std::vector<ir::NodeId> outputs;

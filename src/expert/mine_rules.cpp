@@ -1,4 +1,5 @@
 // Mining rules: the rewrites a search winner applies relative to the baseline, stage by stage.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -120,12 +121,13 @@ RuleFile mine_rules(const ir::Graph& baseline, const ir::Graph& winner, const Mi
              {{"factor", fixed(factor, 2)}, {"divisor", std::to_string(std::max<int64_t>(8, options.channel_multiple))},
               {"scope", "stage"}},
              std::nullopt, "mean width " + at + " is " + fixed(ratio, 3) + "x the baseline's");
-      if (options.channel_multiple > 1 && w.all_aligned && !b.all_aligned)
-        rule("align_channels",
-             {{"multiple", std::to_string(options.channel_multiple)}, {"round", "nearest"}, {"scope", "layer"}},
-             std::nullopt, "every width of the winner " + at + " is a multiple of " +
-                               std::to_string(options.channel_multiple) + "; the baseline's are not");
     }
+    // Alignment is a property of every width, so it compares whatever the group counts.
+    if (options.channel_multiple > 1 && b.widths > 0 && w.widths > 0 && w.all_aligned && !b.all_aligned)
+      rule("align_channels",
+           {{"multiple", std::to_string(options.channel_multiple)}, {"round", "nearest"}, {"scope", "layer"}},
+           std::nullopt, "every width of the winner " + at + " is a multiple of " +
+                             std::to_string(options.channel_multiple) + "; the baseline's are not");
   }
   return file;
 }
@@ -138,9 +140,15 @@ Result<RuleFile> mine_rules_from_store(const search::ExperimentStore& store, con
                  space.name() + "' (" + space.version() + ")"};
   auto trials = store.trials();
   if (!trials) return trials.error();
+  // Costs compare only at equal fidelity (a successive-halving run holds cheap low-fidelity
+  // evaluations beside its full ones): the winner is the best trial of the highest fidelity
+  // that has a done, feasible trial.
+  double fidelity = 0;
+  for (const search::TrialRecord& t : *trials)
+    if (t.status == "done" && t.feasible) fidelity = std::max(fidelity, t.fidelity);
   const search::TrialRecord* winner = nullptr;
   for (const search::TrialRecord& t : *trials)
-    if (t.status == "done" && t.feasible && (!winner || t.cost < winner->cost)) winner = &t;
+    if (t.status == "done" && t.feasible && t.fidelity == fidelity && (!winner || t.cost < winner->cost)) winner = &t;
   if (!winner) return Error{store.path() + ": no finished, feasible trial to mine"};
   auto arch = search::parse_arch(winner->arch);
   if (!arch) return arch.error().within(store.path() + ": trial " + std::to_string(winner->id));

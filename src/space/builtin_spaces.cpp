@@ -1,6 +1,10 @@
 // The built-in search spaces: the text of spaces/*.yaml (a test checks the two agree).
 #include "hwnas/space/space.h"
 
+#include <filesystem>
+
+#include "space_detail.h"
+
 namespace hwnas::space {
 namespace {
 
@@ -77,6 +81,41 @@ stages:
   - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3, 4], channels: {min: 48, max: 128}, stride: 1}
   - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 64, max: 192}, stride: 1}
 head: {type: classification, classes: 10, conv_channels: 512}
+)yaml"},    {"composite_segmentation_curated", R"yaml(# A curated MobileNet-family space for semantic segmentation of the composite Fashion-MNIST scenes
+# (data/composite.h: grey 96 x 96 canvases, 11 classes with the background, resized to 64 x 64):
+# an LR-ASPP head on the stride-8 features (stage 3) and the last ones (stride 16). Channel
+# choices are the multiples of the target's parallelism factor P in each range (every range holds
+# a multiple of 64, so it suits every preset), plus a global depth multiplier.
+name: composite_segmentation_curated
+kind: macro
+input: {channels: 1, resolution: [64]}
+depth_multiplier: [0.5, 0.75, 1.0]
+activation: relu6
+stem: {channels: {aligned: P, min: 16, max: 64}, stride: 2}
+stages:
+  - {block: [ibn, fused_ibn, conv], kernel: [3, 5], expansion: [1, 3], depth: [1], channels: {aligned: P, min: 16, max: 64}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2], channels: {aligned: P, min: 16, max: 64}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {aligned: P, min: 24, max: 128}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3, 4], channels: {aligned: P, min: 48, max: 128}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {aligned: P, min: 64, max: 192}, stride: 1}
+head: {type: segmentation, classes: 11, channels: 64}
+)yaml"},
+    {"composite_segmentation_uncurated", R"yaml(# The uncurated twin of composite_segmentation_curated: the same ranges with every channel count in
+# steps of one. It holds the MobileNetV2-style segmentation baseline (channels 32, 16, 24, 32, 64,
+# 96; inverted bottlenecks with expansion 6, kernel 3) with its LR-ASPP head.
+name: composite_segmentation_uncurated
+kind: macro
+input: {channels: 1, resolution: [64]}
+depth_multiplier: [0.5, 0.75, 1.0]
+activation: relu6
+stem: {channels: {min: 16, max: 64}, stride: 2}
+stages:
+  - {block: [ibn, fused_ibn, conv], kernel: [3, 5], expansion: [1, 3], depth: [1], channels: {min: 16, max: 64}, stride: 1}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2], channels: {min: 16, max: 64}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 24, max: 128}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3, 4], channels: {min: 48, max: 128}, stride: 2}
+  - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 64, max: 192}, stride: 1}
+head: {type: segmentation, classes: 11, channels: 64}
 )yaml"},
 };
 
@@ -96,6 +135,13 @@ std::optional<std::string_view> builtin_space_yaml(std::string_view name) {
 
 Result<SearchSpace> load_space_by_name(const std::string& name_or_path, const SpaceContext& context) {
   if (auto text = builtin_space_yaml(name_or_path)) return parse_space(*text, "builtin:" + name_or_path, context);
+  // A bare word that names no file is a built-in name misspelt, not a file to read.
+  const bool looks_like_path = name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".yaml") ||
+                               name_or_path.ends_with(".yml") || std::filesystem::exists(name_or_path);
+  if (!looks_like_path)
+    return Error{"unknown search space '" + name_or_path + "': neither a built-in space (" +
+                 text::join_words(builtin_space_names()) + ") nor a YAML file" +
+                 detail::did_you_mean(name_or_path, builtin_space_names())};
   return load_space(name_or_path, context);
 }
 

@@ -137,7 +137,7 @@ Result<SearchSpace> load_space(const std::string& path, const SpaceContext& cont
 // The blocks of a stage of `depth` under the global depth multiplier: max(1, ceil(depth x multiplier)).
 int64_t stage_depth(double depth, double depth_multiplier);
 
-// The built-in spaces ("mobilenet_curated", "mobilenet_uncurated"): their YAML text.
+// The built-in spaces (mobilenet_, fashion_mnist_ and composite_segmentation_ curated and uncurated): their YAML text.
 std::vector<std::string> builtin_space_names();
 std::optional<std::string_view> builtin_space_yaml(std::string_view name);
 // A built-in name, or a path to a YAML file.
