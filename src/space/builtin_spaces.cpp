@@ -81,7 +81,8 @@ stages:
   - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3, 4], channels: {min: 48, max: 128}, stride: 1}
   - {block: [ibn, fused_ibn, grouped_ibn, conv], kernel: [3, 5], expansion: [3, 6], depth: [1, 2, 3], channels: {min: 64, max: 192}, stride: 1}
 head: {type: classification, classes: 10, conv_channels: 512}
-)yaml"},    {"composite_segmentation_curated", R"yaml(# A curated MobileNet-family space for semantic segmentation of the composite Fashion-MNIST scenes
+)yaml"},
+    {"composite_segmentation_curated", R"yaml(# A curated MobileNet-family space for semantic segmentation of the composite Fashion-MNIST scenes
 # (data/composite.h: grey 96 x 96 canvases, 11 classes with the background, resized to 64 x 64):
 # an LR-ASPP head on the stride-8 features (stage 3) and the last ones (stride 16). Channel
 # choices are the multiples of the target's parallelism factor P in each range (every range holds
