@@ -60,9 +60,12 @@ struct Weight {
   std::string name;
   std::vector<int64_t> dims;
   const std::vector<float>* data = nullptr;
+  // -1 for dims no tensor can have (negative, or a product past int64): such a weight matches no
+  // param, so it is refused as a shape mismatch instead of overflowing.
   int64_t numel() const {
     int64_t n = 1;
-    for (int64_t d : dims) n *= d;  // bounded when read
+    for (int64_t d : dims)
+      if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
     return n;
   }
 };
