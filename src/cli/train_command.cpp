@@ -32,6 +32,7 @@ struct TrainArgs {
   std::string optimizer = "sgd";
   train::TrainOptions options;
   bool no_augment = false;
+  double random_erasing = 0.0;
   bool no_nesterov = false;
   int64_t channels = 0;
   std::string output;
@@ -62,6 +63,13 @@ int run_train(TrainArgs& args, Streams streams) {
   if (!task_kind) return report_error(*streams.err, task_kind.error().message, kExitUsage);
   auto optimizer = train::optimizer_from_name(args.optimizer);
   if (!optimizer) return report_error(*streams.err, "--optimizer: " + optimizer.error().message, kExitUsage);
+  if (args.random_erasing > 0.0 && *task_kind != data::Task::Classification)
+    return report_error(*streams.err,
+                        "--random-erasing is for classification: it would hide objects that --task " + args.task +
+                            "'s masks and boxes still show",
+                        kExitUsage);
+  if (args.random_erasing > 0.0 && args.no_augment)
+    return report_error(*streams.err, "--random-erasing and --no-augment contradict each other", kExitUsage);
   train::TrainOptions& options = args.options;
   options.optimizer = *optimizer;
   options.nesterov = !args.no_nesterov && *optimizer == train::OptimizerKind::Sgd;
@@ -125,6 +133,8 @@ int run_train(TrainArgs& args, Streams streams) {
   if (!statistics) return report_error(*streams.err, statistics.error().message);
   options.mean = statistics->mean;
   options.std = statistics->std;
+  options.augment.erase_probability = args.random_erasing;
+  options.augment.erase_fill = statistics->mean;  // normalises to 0
   if (!args.output.empty() && options.checkpoint_path.empty())
     options.checkpoint_path = (std::filesystem::path(args.output) / (model->graph.name() + ".ckpt")).string();
   if (options.resume && options.checkpoint_path.empty())
@@ -206,6 +216,9 @@ void register_train(CLI::App& app, Streams streams) {
   command->add_option("--warmup", o.warmup_epochs, "epochs of linear warm-up (default 0)");
   command->add_option("--label-smoothing", o.label_smoothing, "classification (default 0)");
   command->add_flag("--no-augment", args->no_augment, "no random crop and flip");
+  command->add_option("--random-erasing", args->random_erasing,
+                      "classification: erase a random rectangle of an image with this probability (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
   command->add_option("--data-fraction", o.data_fraction, "share of the training set, stratified (default 1)");
   command->add_option("--max-steps", o.max_steps, "stop after this many steps in all (default: no limit)");
   command->add_option("--checkpoint", o.checkpoint_path, "checkpoint file (default with --output: DIR/NAME.ckpt)");

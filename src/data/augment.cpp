@@ -1,6 +1,7 @@
-// Augmentation of examples (padded crop, flip) with their annotations; channel statistics, normalisation.
+// Augmentation of examples (padded crop, flip, random erasing) with their annotations; channel statistics, normalisation.
 #include "hwnas/data/augment.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "hwnas/data/image_ops.h"
@@ -32,6 +33,36 @@ Example padded_crop(const Example& example, int64_t padding, int64_t top, int64_
   return out;
 }
 
+void erase_rectangle(Image& image, int64_t top, int64_t left, int64_t height, int64_t width,
+                     std::span<const float> fill) {
+  const int64_t y0 = std::max<int64_t>(0, top), y1 = std::min(image.height, top + height);
+  const int64_t x0 = std::max<int64_t>(0, left), x1 = std::min(image.width, left + width);
+  for (int64_t c = 0; c < image.channels; ++c) {
+    const float value = static_cast<size_t>(c) < fill.size() ? fill[static_cast<size_t>(c)] : 0.0f;
+    for (int64_t y = y0; y < y1; ++y)
+      for (int64_t x = x0; x < x1; ++x) image.at(c, y, x) = value;
+  }
+}
+
+namespace {
+// One rectangle of random area and aspect ratio inside the image, tried up to 10 times as in the
+// paper; nothing erased when none fits.
+void random_erase(Image& image, std::span<const float> fill, Rng& rng) {
+  const double area = static_cast<double>(image.height * image.width);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target = area * rng.uniform(0.02, 0.33);
+    const double aspect = std::exp(rng.uniform(std::log(0.3), std::log(1.0 / 0.3)));
+    const auto height = static_cast<int64_t>(std::lround(std::sqrt(target * aspect)));
+    const auto width = static_cast<int64_t>(std::lround(std::sqrt(target / aspect)));
+    if (height < 1 || width < 1 || height >= image.height || width >= image.width) continue;
+    const int64_t top = rng.uniform_int(0, image.height - height);
+    const int64_t left = rng.uniform_int(0, image.width - width);
+    erase_rectangle(image, top, left, height, width, fill);
+    return;
+  }
+}
+}  // namespace
+
 Example augment(const Example& example, const AugmentOptions& options, Rng& rng) {
   Example out = example;
   if (options.crop_padding > 0) {
@@ -40,6 +71,8 @@ Example augment(const Example& example, const AugmentOptions& options, Rng& rng)
     out = padded_crop(out, options.crop_padding, top, left);
   }
   if (options.horizontal_flip && rng.bernoulli(0.5)) out = flip_horizontal(out);
+  if (options.erase_probability > 0.0 && rng.bernoulli(options.erase_probability))
+    random_erase(out.image, options.erase_fill, rng);
   return out;
 }
 

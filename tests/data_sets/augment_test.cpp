@@ -1,4 +1,4 @@
-// Augmentation: hand-checked crop and flip of examples, seeded streams, normalisation, channel statistics.
+// Augmentation: hand-checked crop, flip and erasing of examples, seeded streams, normalisation, channel statistics.
 #include "hwnas/data/augment.h"
 
 #include <gtest/gtest.h>
@@ -54,6 +54,42 @@ TEST(Augment, SeededPerEpochAndIndex) {
   EXPECT_EQ(seen.size(), 18u);
   // No options: unchanged.
   EXPECT_EQ(augment(e, AugmentOptions{}, 9, 0, 0).image, e.image);
+}
+
+TEST(Augment, EraseRectangleClipsToTheImage) {
+  Image image = small_example().image;  // 1 x 3 x 4, pixels 1..12
+  std::vector<float> fill{-1.0f};
+  erase_rectangle(image, 1, 2, 5, 5, fill);  // rows 1-2, columns 2-3 after clipping
+  EXPECT_EQ(image.pixels, (std::vector<float>{1, 2, 3, 4, 5, 6, -1, -1, 9, 10, -1, -1}));
+  erase_rectangle(image, -1, -1, 2, 2, {});  // only (0, 0) is inside; no fill given: 0
+  EXPECT_EQ(image.pixels[0], 0.0f);
+  EXPECT_EQ(image.pixels[1], 2.0f);
+}
+
+TEST(Augment, RandomErasingRateSizeAndFill) {
+  Example e;
+  e.image = filled_image(2, 32, 32, 1.0f);
+  e.label = 3;
+  AugmentOptions options{.erase_probability = 0.5, .erase_fill = {0.25f, 0.75f}};
+  int erased = 0;
+  const int trials = 2000;
+  for (int index = 0; index < trials; ++index) {
+    Example out = augment(e, options, 4, 0, index);
+    EXPECT_EQ(out.label, 3);
+    int64_t first = 0, second = 0;
+    for (int64_t p = 0; p < 32 * 32; ++p) {
+      first += out.image.pixels[static_cast<size_t>(p)] == 0.25f;
+      second += out.image.pixels[static_cast<size_t>(32 * 32 + p)] == 0.75f;
+    }
+    EXPECT_EQ(first, second);  // the same rectangle in every channel, each with its fill
+    if (first == 0) continue;
+    ++erased;
+    // 2-33 % of the area, up to rounding of the sides.
+    EXPECT_GE(first, 8);
+    EXPECT_LE(first, 32 * 32 * 40 / 100);
+  }
+  EXPECT_NEAR(static_cast<double>(erased) / trials, 0.5, 0.05);
+  EXPECT_EQ(augment(e, options, 4, 0, 17).image, augment(e, options, 4, 0, 17).image);
 }
 
 TEST(Augment, Normalize) {
