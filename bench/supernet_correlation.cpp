@@ -12,6 +12,7 @@
 //   bench_supernet_correlation --quick                 # a smoke run (minutes)
 //   bench_supernet_correlation --resolution 28 --fraction 0.2 --epochs 8 --subnets 30 --standalone-epochs 2
 #include <ATen/Parallel.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -75,33 +76,6 @@ double kendall(const std::vector<double>& a, const std::vector<double>& b) {
   return pairs > 0 ? (concordant - discordant) / pairs : 0;
 }
 
-bool parse(int argc, char** argv, Options& o) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    const char* v = nullptr;
-    if (a == "--quick") {
-      o.fraction = 0.02, o.holdout = 200, o.test = 500, o.calibration = 200, o.epochs = 1, o.subnets = 6, o.trials = 8;
-      continue;
-    }
-    if (!(v = value())) return false;
-    if (a == "--resolution") o.resolution = std::atoll(v);
-    else if (a == "--fraction") o.fraction = std::atof(v);
-    else if (a == "--holdout") o.holdout = std::atoll(v);
-    else if (a == "--test") o.test = std::atoll(v);
-    else if (a == "--calibration") o.calibration = std::atoll(v);
-    else if (a == "--epochs") o.epochs = std::atoll(v);
-    else if (a == "--standalone-epochs") o.standalone_epochs = std::atoll(v);
-    else if (a == "--subnets") o.subnets = std::atoi(v);
-    else if (a == "--trials") o.trials = std::atoi(v);
-    else if (a == "--target") o.target = v;
-    else if (a == "--seed") o.seed = std::strtoull(v, nullptr, 10);
-    else if (a == "--threads") o.threads = std::max(1, std::atoi(v));
-    else return false;
-  }
-  return true;
-}
-
 template <class T>
 T must(Result<T> r, const char* what) {
   if (!r) {
@@ -123,12 +97,23 @@ void must(Status s, const char* what) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines reach a log file as they come
   Options o;
-  if (!parse(argc, argv, o)) {
-    std::fprintf(stderr, "usage: %s [--quick] [--resolution R] [--fraction F] [--epochs N] [--subnets N] [--standalone-epochs N] "
-                 "[--trials N] [--holdout N] [--test N] [--calibration N] [--target NAME] [--seed N] [--threads N]\n",
-                 argv[0]);
-    return 2;
-  }
+  CLI::App app{"supernet: inherited-weight vs stand-alone accuracy rank correlation over subnets, and the search cost"};
+  bool quick = false;
+  app.add_flag("--quick", quick, "a smoke run (minutes)");
+  app.add_option("--resolution", o.resolution, "Fashion-MNIST resized to this")->check(CLI::Range(8, 224));
+  app.add_option("--fraction", o.fraction, "of the training split, for the supernet and every stand-alone run")->check(CLI::Range(0.001, 1.0));
+  app.add_option("--holdout", o.holdout, "of those, held out for the search's scoring")->check(CLI::PositiveNumber);
+  app.add_option("--test", o.test, "test-split images the correlation is measured on")->check(CLI::Range(10, 10000));
+  app.add_option("--calibration", o.calibration, "images for batch-norm recalibration")->check(CLI::PositiveNumber);
+  app.add_option("--epochs", o.epochs, "supernet epochs")->check(CLI::PositiveNumber);
+  app.add_option("--standalone-epochs", o.standalone_epochs, "epochs of each subnet trained from scratch")->check(CLI::PositiveNumber);
+  app.add_option("--subnets", o.subnets, "distinct subnets sampled")->check(CLI::Range(3, 10000));
+  app.add_option("--trials", o.trials, "search trials")->check(CLI::PositiveNumber);
+  app.add_option("--target", o.target, "the latency target of the search");
+  app.add_option("--seed", o.seed, "seed");
+  app.add_option("--threads", o.threads, "torch threads")->check(CLI::Range(1, 64));
+  CLI11_PARSE(app, argc, argv);
+  if (quick) o.fraction = 0.02, o.holdout = 200, o.test = 500, o.calibration = 200, o.epochs = 1, o.subnets = 6, o.trials = 8;
   at::set_num_threads(o.threads);
   std::string yaml = kSpace;
   yaml.replace(yaml.find("RESOLUTION"), 10, std::to_string(o.resolution));

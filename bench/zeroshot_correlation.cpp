@@ -17,6 +17,7 @@
 // --retrain 1 trains every network a second time from other initial weights and prints the
 // Spearman correlation of the two accuracies: the ceiling any score can reach at this fidelity.
 #include <ATen/ATen.h>
+#include <CLI/CLI.hpp>
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/optim/sgd.h>
@@ -157,18 +158,16 @@ int fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   Options options;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--networks") options.networks = std::atoi(value.c_str());
-    else if (flag == "--train-images") options.train_images = std::atoll(value.c_str());
-    else if (flag == "--test-images") options.test_images = std::atoll(value.c_str());
-    else if (flag == "--epochs") options.epochs = std::atoll(value.c_str());
-    else if (flag == "--batch-size") options.batch_size = std::atoll(value.c_str());
-    else if (flag == "--seed") options.seed = std::strtoull(value.c_str(), nullptr, 10);
-    else if (flag == "--csv") options.csv = value;
-    else if (flag == "--retrain") options.retrain = value == "1";
-    else return fail("unknown flag '" + flag + "'");
-  }
+  CLI::App app{"Spearman of each zero-shot proxy, params and MACs against trained accuracy on a small Fashion-MNIST space"};
+  app.add_option("--networks", options.networks, "networks sampled")->check(CLI::Range(3, 100000));
+  app.add_option("--train-images", options.train_images, "stratified training images")->check(CLI::Range(10, 60000));
+  app.add_option("--test-images", options.test_images, "stratified test images")->check(CLI::Range(10, 10000));
+  app.add_option("--epochs", options.epochs, "epochs of every training")->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", options.batch_size, "the proxies' minibatch")->check(CLI::PositiveNumber);
+  app.add_option("--seed", options.seed, "of the sampling and the data");
+  app.add_option("--csv", options.csv, "also write every network's scores and accuracies there");
+  app.add_option("--retrain", options.retrain, "1: train every network twice (the noise ceiling)");
+  CLI11_PARSE(app, argc, argv);
   at::set_num_threads(1);
   auto space = space::parse_space(kSpaceYaml, "bench:fashion_mnist_small", {.channel_multiple = 8});
   if (!space) return fail(space.error().message);
