@@ -15,8 +15,8 @@
 // Fashion-MNIST); every task-2 route's network (the baseline, the rule-applied baseline, the
 // search's winner) is then trained with the same budget and seed (AdamW, the same scenes,
 // 64 x 64 input from the 96 x 96 canvases), so their mIoUs compare. The rules are applied twice:
-// all of them, and judged (each kept only when it lowers the latency on the target, the seed's
-// "little human judgement" made mechanical); with --fine-tune-row 1 the rewritten baseline is
+// all of them, and judged (expert::apply_rules_judged: each kept only when it lowers the latency
+// on the target, the seed's "little human judgement" made mechanical); with --fine-tune-row 1 the rewritten baseline is
 // also fine-tuned from the trained baseline's weights (the workflow of `hwnas expert apply
 // --checkpoint ... --fine-tune-epochs N`). Latency is the target's (the simulator for a preset).
 // Each route's time is split into making the network (search, or applying the rules) and
@@ -266,44 +266,6 @@ void print_routes(const std::vector<Route>& routes, const std::string& metric) {
     if (!r.note.empty()) std::printf("    %s: %s\n", r.name.c_str(), r.note.c_str());
 }
 
-struct JudgedRules {
-  ir::Graph graph;
-  std::vector<std::string> verdicts;  // per rule: kept, dropped or no match, with the latencies
-  int kept = 0, matched = 0;          // rules kept, rules that matched at all
-};
-
-// Applies each rule on its own to the network as it stands and keeps its rewrites only when they
-// lower `latency`: the "little human judgement" of the seed's expert route, made mechanical.
-JudgedRules judge_rules(const ir::Graph& graph, const expert::RuleFile& rules, uint64_t seed,
-                        const expert::LatencyFn& latency) {
-  JudgedRules judged{graph, {}, 0, 0};
-  double current = check(latency(graph), "latency of " + graph.name());
-  for (size_t i = 0; i < rules.rules.size(); ++i) {
-    expert::RuleFile one = rules;
-    one.rules = {rules.rules[i]};
-    char text[200];
-    auto applied = expert::apply_rules(judged.graph, one, seed + i);
-    if (!applied || applied->log.records.empty()) {
-      std::snprintf(text, sizeof text, "rule %zu (%s): %s", i + 1, rules.rules[i].pattern.c_str(),
-                    applied ? "no match" : applied.error().message.c_str());
-      judged.verdicts.push_back(text);
-      continue;
-    }
-    const double after = check(latency(applied->graph), "latency after rule " + std::to_string(i + 1));
-    const bool keep = after < current;
-    judged.matched += 1;
-    judged.kept += keep ? 1 : 0;
-    std::snprintf(text, sizeof text, "rule %zu (%s): %zu rewrites, %.1f -> %.1f us: %s", i + 1,
-                  rules.rules[i].pattern.c_str(), applied->log.records.size(), current, after, keep ? "kept" : "dropped");
-    judged.verdicts.push_back(text);
-    if (keep) {
-      judged.graph = std::move(applied->graph);
-      current = after;
-    }
-  }
-  return judged;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -456,12 +418,19 @@ int main(int argc, char** argv) {
   // The expert's judgement, automated: each rule applied on its own to the network as it stands,
   // its rewrites kept only when they lower the latency on the target.
   apply_start = std::chrono::steady_clock::now();
-  auto judged = judge_rules(baseline2, rules, a.seed, latency);
+  auto judged = check(expert::apply_rules_judged(baseline2, rules, latency, a.seed), "judging the rules");
   const double judge_seconds = seconds_since(apply_start);
   judged.graph.set_name("segmentation_rules_judged");
-  std::printf("  rules judged on %s (%.3f s):\n", target->name().c_str(), judge_seconds);
-  for (const std::string& verdict : judged.verdicts) std::printf("    %s\n", verdict.c_str());
-  const bool none_kept = judged.kept == 0;
+  std::printf("  rules judged on %s (%.3f s, expert::apply_rules_judged):\n", target->name().c_str(), judge_seconds);
+  for (size_t i = 0; i < judged.verdicts.size(); ++i) {
+    const expert::RuleVerdict& v = judged.verdicts[i];
+    if (v.rewrites == 0)
+      std::printf("    rule %zu (%s): %s\n", i + 1, v.pattern.c_str(), v.reason.c_str());
+    else
+      std::printf("    rule %zu (%s): %d rewrites, %.1f -> %.1f us (%+.1f%%): %s\n", i + 1, v.pattern.c_str(), v.rewrites,
+                  v.before_us, v.after_us, 100.0 * (v.after_us / v.before_us - 1.0), v.kept ? "kept" : "dropped");
+  }
+  const bool none_kept = judged.kept() == 0;
   ir::Graph renamed = judged.graph;
   renamed.set_name(applied.graph.name());
   double judged_metric = rules_metric, judged_seconds = rules_seconds;

@@ -47,6 +47,7 @@ struct ExpertArgs {
   size_t top = 10;
   uint64_t seed = 0;
   bool json = false;
+  bool judge = false;
 };
 
 Result<std::unique_ptr<hw::Target>> make_target(const std::string& name) {
@@ -244,39 +245,97 @@ int run_optimize(const ExpertArgs& args, Streams streams) {
   return kExitSuccess;
 }
 
+// `apply --judge`: each rule's verdict on the target's latency, as a table.
+void print_verdicts(const expert::JudgedApplication& judged, const expert::RuleFile& rules, const std::string& target,
+                    std::ostream& out) {
+  out << "rules judged on " << target << ": " << judged.kept() << " of " << rules.rules.size()
+      << " kept (a rule's rewrites are kept only when they lower the latency)\n";
+  TextTable table;
+  for (const char* h : {"rule", "pattern", "where", "rewrites", "latency us", "with it", "change", "verdict"})
+    table.add_column(h, std::string(h) == "pattern" || std::string(h) == "where" || std::string(h) == "verdict"
+                            ? TextAlign::Left
+                            : TextAlign::Right);
+  for (size_t i = 0; i < judged.verdicts.size(); ++i) {
+    const expert::RuleVerdict& v = judged.verdicts[i];
+    const expert::RuleWhere& w = rules.rules[i].where;
+    std::string where;
+    auto add = [&](const char* key, const std::optional<expert::Range>& r) {
+      if (!r) return;
+      where += (where.empty() ? "" : ",") + std::string(key) + "=" + std::to_string(r->min) +
+               (r->max == r->min ? "" : ".." + std::to_string(r->max));
+    };
+    add("downsample", w.downsample);
+    add("stage", w.stage);
+    add("resolution", w.resolution);
+    add("channels", w.channels);
+    const bool measured = v.rewrites > 0 && v.after_us != v.before_us;
+    const std::string params = rules.rules[i].params.to_string();
+    table.add_row({std::to_string(i + 1), v.pattern + (params.empty() ? "" : " (" + params + ")"),
+                   where.empty() ? "-" : where, std::to_string(v.rewrites), fixed(v.before_us, 1),
+                   v.rewrites > 0 ? fixed(v.after_us, 1) : "-",
+                   measured ? change(v.before_us, v.after_us) : "-",
+                   std::string(v.kept ? "kept: " : "dropped: ") + v.reason});
+  }
+  table.print(out);
+  out << "judged: latency " << fixed(judged.baseline_us, 1) << " -> " << fixed(judged.final_us, 1) << " us ("
+      << change(judged.baseline_us, judged.final_us) << ")\n";
+}
+
 int run_apply(const ExpertArgs& args, Streams streams) {
   auto rules = expert::load_rules(args.rules);
   if (!rules) return report_error(*streams.err, rules.error().message);
   if (Status s = check_fine_tune_flags(args.fine_tune, args.fine_tune_flags, args.model); !s)
     return report_error(*streams.err, s.error().message, kExitUsage);
+  if (args.judge && args.target.empty())
+    return report_error(*streams.err, "--judge keeps a rule only where it lowers the latency: give --target T",
+                        kExitUsage);
+  std::unique_ptr<hw::Target> target;
+  if (!args.target.empty()) {
+    auto made = make_target(args.target);
+    if (!made) return report_error(*streams.err, made.error().message, kExitUsage);
+    target = std::move(*made);
+  }
   auto model = load_model(args.model, args.model_options);
   if (!model) return report_error(*streams.err, model.error().message);
   auto tuner = prepare_fine_tune(args.fine_tune, *model, args.seed, *streams.out);
   if (!tuner) return report_error(*streams.err, tuner.error().message);
-  auto applied = expert::apply_rules(expert::strip_weights(model->graph), *rules, args.seed);
-  if (!applied) return report_error(*streams.err, applied.error().message);
   std::ostream& out = *streams.out;
-  out << args.rules << " on " << model->graph.name() << ": " << applied->log.records.size() << " rewrites\n";
-  for (size_t i = 0; i < rules->rules.size(); ++i)
-    out << "  rule " << i + 1 << " (" << rules->rules[i].pattern << "): " << applied->applied_per_rule[i] << "\n";
-  print_log(applied->log, out);
-  if (!args.target.empty()) {
-    auto target = make_target(args.target);
-    if (!target) return report_error(*streams.err, target.error().message, kExitUsage);
-    auto before = expert::measure_cost(model->graph, expert::target_latency(**target));
-    auto after = expert::measure_cost(applied->graph, expert::target_latency(**target));
+  ir::Graph rewritten;
+  expert::RewriteLog log;
+  if (args.judge) {
+    auto judged = expert::apply_rules_judged(expert::strip_weights(model->graph), *rules,
+                                             expert::target_latency(*target), args.seed);
+    if (!judged) return report_error(*streams.err, judged.error().message);
+    print_verdicts(*judged, *rules, target->name(), out);
+    out << args.rules << " on " << model->graph.name() << ", judged: " << judged->log.records.size()
+        << " rewrites kept\n";
+    rewritten = judged->graph;
+    log = judged->log;
+  } else {
+    auto applied = expert::apply_rules(expert::strip_weights(model->graph), *rules, args.seed);
+    if (!applied) return report_error(*streams.err, applied.error().message);
+    out << args.rules << " on " << model->graph.name() << ": " << applied->log.records.size() << " rewrites\n";
+    for (size_t i = 0; i < rules->rules.size(); ++i)
+      out << "  rule " << i + 1 << " (" << rules->rules[i].pattern << "): " << applied->applied_per_rule[i] << "\n";
+    rewritten = applied->graph;
+    log = applied->log;
+  }
+  print_log(log, out);
+  if (target) {
+    auto before = expert::measure_cost(model->graph, expert::target_latency(*target));
+    auto after = expert::measure_cost(rewritten, expert::target_latency(*target));
     if (!before) return report_error(*streams.err, before.error().message);
     if (!after) return report_error(*streams.err, after.error().message);
-    out << "on " << (*target)->name() << ": latency " << fixed(before->latency_us, 1) << " -> "
+    out << "on " << target->name() << ": latency " << fixed(before->latency_us, 1) << " -> "
         << fixed(after->latency_us, 1) << " us (" << change(before->latency_us, after->latency_us) << "), params "
         << with_thousands(before->params) << " -> " << with_thousands(after->params) << ", peak activations "
         << human_bytes(before->peak_activation_bytes) << " -> " << human_bytes(after->peak_activation_bytes) << "\n";
   }
-  auto final_graph = finish_rewritten(args, *model, tuner->get(), applied->graph, "apply", out);
+  auto final_graph = finish_rewritten(args, *model, tuner->get(), rewritten, "apply", out);
   if (!final_graph) return report_error(*streams.err, final_graph.error().message);
   if (!args.out.empty()) {
     if (Status s = write_model(*final_graph, args.out, out); !s) return report_error(*streams.err, s.error().message);
-    if (Status s = write_log(applied->log, args.out + ".rewrites.yaml", out); !s)
+    if (Status s = write_log(log, args.out + ".rewrites.yaml", out); !s)
       return report_error(*streams.err, s.error().message);
   }
   return kExitSuccess;
@@ -382,6 +441,8 @@ void register_expert(CLI::App& app, Streams streams) {
   apply->add_option("rules", args->rules, "a rule file (docs/expert.md)")->required();
   add_model(apply, *args);
   apply->add_option("--target,-t", args->target, "also report latency before and after on this target");
+  apply->add_flag("--judge", args->judge,
+                  "apply rule by rule, keeping a rule only where it lowers the latency on --target");
   apply->add_option("--seed", args->seed, "seed of the weights of changed layers and of fine-tuning");
   apply->add_option("--out,-o", args->out, "write PREFIX.yaml, PREFIX.onnx and PREFIX.rewrites.yaml");
   add_model_options(*apply, args->model_options);

@@ -1,4 +1,5 @@
-// Mining rules: the rewrites a search winner applies relative to the baseline, stage by stage.
+// Mining rules: the rewrites a search winner applies relative to the baseline, stage by stage
+// (stages named by their downsampling factor, so the rules carry to other input sizes).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,58 +13,102 @@
 namespace hwnas::expert {
 namespace {
 
-// What one stage (a spatial size) of a network holds.
+// What one stage (a downsampling factor) of a network holds.
 struct StageStats {
-  int64_t stage = -1;
-  int ibn = 0, fused = 0, depthwise = 0, squeeze_excite = 0;
+  int64_t stage = -1, resolution = 0;
+  int ibn = 0, fused = 0, depthwise = 0, squeeze_excite = 0, residual = 0;
+  std::map<std::string, int> residual_of_shape;  // drop_block's `keep` counts per tensor shape
+  int most_residual_of_a_shape() const {
+    int most = 0;
+    for (const auto& [shape, n] : residual_of_shape) most = std::max(most, n);
+    return most;
+  }
   Range ibn_channels{INT64_MAX, INT64_MIN};
-  double width_sum = 0;
   int widths = 0;
   bool all_aligned = true;
 };
 
+// The widths of the changeable channel groups of one spatial size, and where scale_channels
+// would anchor for them (its downsample).
+struct GroupStage {
+  int64_t narrowest = INT64_MAX;
+  double width_sum = 0;
+  int groups = 0;
+  int64_t anchor_downsample = 0;
+  double mean() const { return groups > 0 ? width_sum / groups : 0; }
+};
+
 std::map<int64_t, StageStats> stage_stats(const ir::Graph& graph, int64_t multiple) {
   std::map<int64_t, StageStats> stats;
+  auto at = [&](const AnchorPlace& p) -> StageStats& {
+    StageStats& s = stats[p.downsample];
+    if (s.stage < 0) {
+      s.stage = p.stage;
+      s.resolution = p.resolution;
+    }
+    return s;
+  };
   auto count = [&](const std::string& name, auto&& add) {
     auto pattern = make_pattern(name);
     if (!pattern) return;
-    for (const Match& match : find_matches(**pattern, graph)) add(anchor_place(graph, match.anchor), match);
+    for (const Match& match : find_matches(**pattern, graph)) add(anchor_place(graph, match.anchor));
   };
-  count("ibn_to_fused_ibn", [&](const AnchorPlace& p, const Match&) {
-    StageStats& s = stats[p.resolution];
-    s.stage = p.stage;
+  count("ibn_to_fused_ibn", [&](const AnchorPlace& p) {
+    StageStats& s = at(p);
     ++s.ibn;
     s.ibn_channels.min = std::min(s.ibn_channels.min, p.channels);
     s.ibn_channels.max = std::max(s.ibn_channels.max, p.channels);
   });
-  count("fused_ibn_to_ibn", [&](const AnchorPlace& p, const Match&) {
-    stats[p.resolution].stage = p.stage;
-    ++stats[p.resolution].fused;
-  });
+  count("fused_ibn_to_ibn", [&](const AnchorPlace& p) { ++at(p).fused; });
   for (const ir::Node& node : graph.nodes()) {
     if (node.kind != ir::OpKind::Conv2d || node.shape.rank() != 4) continue;
     const auto& a = node.attr<ir::Conv2dAttrs>();
-    if (a.groups > 1 && a.groups == a.out_channels) {
-      AnchorPlace p = anchor_place(graph, node.id);
-      stats[p.resolution].stage = p.stage;
-      ++stats[p.resolution].depthwise;
-    }
+    if (a.groups > 1 && a.groups == a.out_channels) ++at(anchor_place(graph, node.id)).depthwise;
   }
-  count("remove_squeeze_excite", [&](const AnchorPlace& p, const Match&) {
-    stats[p.resolution].stage = p.stage;
-    ++stats[p.resolution].squeeze_excite;
-  });
+  count("remove_squeeze_excite", [&](const AnchorPlace& p) { ++at(p).squeeze_excite; });
+  if (auto drop = make_pattern("drop_block"))
+    for (const Match& match : find_matches(**drop, graph)) {
+      StageStats& s = at(anchor_place(graph, match.anchor));
+      ++s.residual;
+      ++s.residual_of_shape[graph.node(match.anchor).shape.to_string()];
+    }
   for (const ChannelGroup& group : find_channel_groups(graph).groups) {
     if (!group.alignable() || group.height * group.width <= 1) continue;
-    AnchorPlace p = anchor_place(graph, group.sources.front());
-    StageStats& s = stats[p.resolution];
-    s.width_sum += static_cast<double>(group.channels);
+    StageStats& s = at(anchor_place(graph, group.sources.front()));
     ++s.widths;
     if (multiple > 1 && group.channels % multiple != 0) s.all_aligned = false;
-    if (s.stage < 0) s.stage = p.stage;
   }
   return stats;
 }
+
+// Per downsampling factor of the groups' own spatial size: the changeable widths (mean and
+// narrowest) and the stage anchor's downsample.
+std::map<int64_t, GroupStage> group_stages(const ir::Graph& graph) {
+  std::map<int64_t, GroupStage> stages;
+  if (graph.inputs().empty()) return stages;
+  const ir::Shape& input = graph.node(graph.inputs().front()).shape;
+  if (input.rank() != 4) return stages;
+  ChannelGroups groups = find_channel_groups(graph);
+  std::map<std::pair<int64_t, int64_t>, ir::NodeId> anchor_of_size;
+  auto scale = make_pattern("scale_channels");
+  if (!scale) return stages;
+  for (ir::NodeId anchor : (*scale)->anchors(graph)) {
+    const ChannelGroup& g = groups.groups[static_cast<size_t>(groups.group_of[static_cast<size_t>(anchor)])];
+    anchor_of_size[{g.height, g.width}] = anchor;
+  }
+  for (const ChannelGroup& g : groups.groups) {
+    if (!g.alignable() || g.height * g.width <= 1 || !anchor_of_size.count({g.height, g.width})) continue;
+    GroupStage& s = stages[(input[2] + g.height / 2) / g.height];
+    s.narrowest = std::min(s.narrowest, g.channels);
+    s.width_sum += static_cast<double>(g.channels);
+    ++s.groups;
+    s.anchor_downsample = anchor_place(graph, anchor_of_size.at({g.height, g.width})).downsample;
+  }
+  return stages;
+}
+
+// The upper end of a rule mined at the baseline's deepest stage: below any input's 1x1.
+constexpr int64_t kDeepestDownsample = 1024;
 
 std::string fixed(double value, int digits) {
   char text[32];
@@ -78,19 +123,32 @@ RuleFile mine_rules(const ir::Graph& baseline, const ir::Graph& winner, const Mi
   file.description = "rewrites that '" + winner.name() + "' applies relative to '" + baseline.name() + "'";
   auto base = stage_stats(baseline, options.channel_multiple);
   auto best = stage_stats(winner, options.channel_multiple);
+  auto base_groups = group_stages(baseline);
+  auto best_groups = group_stages(winner);
+  // The baseline's deepest stage is where its network ends; a network of a larger input goes
+  // deeper, and its deeper stages are that stage's counterparts (a 32 x 32 classifier stops
+  // downsampling at 4 x 4 = 1/8, a 64 x 64 segmenter goes on to 1/16), so rules mined there
+  // name every factor from it on.
+  int64_t deepest = 0;
+  for (const auto& [downsample, b] : base)
+    if (b.resolution > 1) deepest = std::max(deepest, downsample);
+  auto rule_at = [&](int64_t downsample, const std::string& pattern, PatternParams params,
+                     std::optional<Range> channels, std::string note) {
+    const bool last = downsample == deepest;
+    if (last) note += " (the baseline's deepest stage: the rule names every deeper one too)";
+    Rule r{pattern, std::move(params), {}, std::move(note)};
+    r.where.downsample = Range{downsample, last ? kDeepestDownsample : downsample};
+    r.where.channels = channels;
+    file.rules.push_back(std::move(r));
+  };
   // Stages from high to low resolution, as the network runs.
-  for (auto it = base.rbegin(); it != base.rend(); ++it) {
-    const int64_t resolution = it->first;
-    const StageStats& b = it->second;
-    if (b.stage < 0 || !best.count(resolution)) continue;
-    const StageStats& w = best.at(resolution);
-    std::string at = "at " + std::to_string(resolution) + "x" + std::to_string(resolution) + " (stage " +
-                     std::to_string(b.stage) + ")";
+  for (const auto& [downsample, b] : base) {
+    if (downsample < 1 || !best.count(downsample)) continue;
+    const StageStats& w = best.at(downsample);
+    std::string at = "at 1/" + std::to_string(downsample) + " (" + std::to_string(b.resolution) + "x" +
+                     std::to_string(b.resolution) + ", stage " + std::to_string(b.stage) + ")";
     auto rule = [&](const std::string& pattern, PatternParams params, std::optional<Range> channels,
-                    const std::string& note) {
-      Rule r{pattern, std::move(params), {Range{b.stage, b.stage}, std::nullopt, channels}, note};
-      file.rules.push_back(std::move(r));
-    };
+                    const std::string& note) { rule_at(downsample, pattern, std::move(params), channels, note); };
     if (w.fused > b.fused && w.ibn < b.ibn)
       rule("ibn_to_fused_ibn", {}, b.ibn > 0 ? std::optional<Range>(b.ibn_channels) : std::nullopt,
            "winner has " + std::to_string(w.fused) + " fused IBN and " + std::to_string(w.ibn) + " IBN " + at +
@@ -98,11 +156,12 @@ RuleFile mine_rules(const ir::Graph& baseline, const ir::Graph& winner, const Mi
     if (w.fused < b.fused && w.ibn > b.ibn)
       rule("fused_ibn_to_ibn", {}, std::nullopt,
            "winner has " + std::to_string(w.fused) + " fused IBN " + at + "; baseline " + std::to_string(b.fused));
-    int merged = (b.depthwise - w.depthwise) - (w.fused - b.fused);
+    // Depthwise convs gone that neither fusion nor dropped blocks (one each) explain.
+    int merged = (b.depthwise - w.depthwise) - (w.fused - b.fused) - std::max(0, b.residual - w.residual);
     if (merged > 0)
       rule("depthwise_pointwise_to_conv", {}, std::nullopt,
            "winner has " + std::to_string(w.depthwise) + " depthwise convs " + at + "; baseline " +
-               std::to_string(b.depthwise) + ", not explained by fusion");
+               std::to_string(b.depthwise) + ", not explained by fusion or dropped blocks");
     if (w.squeeze_excite < b.squeeze_excite)
       rule("remove_squeeze_excite", {}, std::nullopt,
            "winner has " + std::to_string(w.squeeze_excite) + " squeeze-excite " + at + "; baseline " +
@@ -111,23 +170,39 @@ RuleFile mine_rules(const ir::Graph& baseline, const ir::Graph& winner, const Mi
       rule("add_squeeze_excite", {}, std::nullopt,
            "winner has " + std::to_string(w.squeeze_excite) + " squeeze-excite " + at + "; baseline " +
                std::to_string(b.squeeze_excite));
-    // Widths compare only where the stage holds as many channel groups in both (a fusion moves
-    // groups between stages, which is no change of width).
-    if (b.widths > 0 && w.widths == b.widths) {
-      double ratio = (w.width_sum / w.widths) / (b.width_sum / b.widths);
-      double factor = std::round(ratio * 20.0) / 20.0;
-      if (std::abs(ratio - 1.0) > 0.1 && factor > 0)
-        rule("depth_multiplier",
-             {{"factor", fixed(factor, 2)}, {"divisor", std::to_string(std::max<int64_t>(8, options.channel_multiple))},
-              {"scope", "stage"}},
-             std::nullopt, "mean width " + at + " is " + fixed(ratio, 3) + "x the baseline's");
-    }
+    // Depth: fewer repeats per stage in the winner. drop_block's `keep` counts the residual
+    // blocks of one tensor shape (a stage), and a downsampling factor may hold several stages:
+    // keep = the most residual blocks of one shape in the winner there.
+    const int keep = w.most_residual_of_a_shape();
+    if (keep < b.most_residual_of_a_shape())
+      rule("drop_block", {{"keep", std::to_string(keep)}}, std::nullopt,
+           "winner has " + std::to_string(w.residual) + " residual blocks " + at + ", at most " +
+               std::to_string(keep) + " of one shape; baseline " + std::to_string(b.residual) + ", at most " +
+               std::to_string(b.most_residual_of_a_shape()));
     // Alignment is a property of every width, so it compares whatever the group counts.
     if (options.channel_multiple > 1 && b.widths > 0 && w.widths > 0 && w.all_aligned && !b.all_aligned)
       rule("align_channels",
            {{"multiple", std::to_string(options.channel_multiple)}, {"round", "nearest"}, {"scope", "layer"}},
            std::nullopt, "every width of the winner " + at + " is a multiple of " +
                              std::to_string(options.channel_multiple) + "; the baseline's are not");
+  }
+  // Width: a stage whose changeable channel groups are narrower on average in the winner,
+  // whatever the group counts (scale_channels scales them all; a dropped block takes its
+  // groups away, a fusion moves one). The factor is the ratio of the mean widths rounded to a
+  // multiple of 0.25; the rule anchors where scale_channels anchors that stage.
+  const int64_t multiple = options.channel_multiple > 1 ? options.channel_multiple : 8;
+  for (const auto& [size_factor, b] : base_groups) {
+    if (!best_groups.count(size_factor) || b.anchor_downsample < 1 || b.groups == 0) continue;
+    const GroupStage& w = best_groups.at(size_factor);
+    const double ratio = w.mean() / b.mean();
+    const double factor = std::round(ratio * 4.0) / 4.0;
+    if (factor >= 1.0 || factor < 0.25) continue;
+    rule_at(b.anchor_downsample, "scale_channels", {{"factor", fixed(factor, 2)}, {"multiple", std::to_string(multiple)}},
+            std::nullopt,
+            "the mean width of the 1/" + std::to_string(size_factor) + " channel groups is " + fixed(w.mean(), 1) +
+                " in the winner (" + std::to_string(w.groups) + " groups, narrowest " + std::to_string(w.narrowest) +
+                "), " + fixed(b.mean(), 1) + " in the baseline (" + std::to_string(b.groups) + " groups, narrowest " +
+                std::to_string(b.narrowest) + "): " + fixed(ratio, 3) + "x");
   }
   return file;
 }

@@ -65,7 +65,8 @@ std::vector<Match> find_matches(const Pattern& pattern, const ir::Graph& graph) 
 const std::vector<std::string>& pattern_names() {
   static const std::vector<std::string> names = {
       "ibn_to_fused_ibn", "fused_ibn_to_ibn", "depthwise_pointwise_to_conv", "align_channels",
-      "even_channels",    "depth_multiplier", "remove_squeeze_excite",       "add_squeeze_excite"};
+      "even_channels",    "depth_multiplier", "remove_squeeze_excite",       "add_squeeze_excite",
+      "drop_block",       "scale_channels"};
   return names;
 }
 
@@ -78,6 +79,8 @@ Result<std::unique_ptr<Pattern>> make_pattern(const std::string& name, const Pat
   if (name == "depth_multiplier") return make_depth_multiplier(params);
   if (name == "remove_squeeze_excite") return make_remove_squeeze_excite(params);
   if (name == "add_squeeze_excite") return make_add_squeeze_excite(params);
+  if (name == "drop_block") return make_drop_block(params);
+  if (name == "scale_channels") return make_scale_channels(params);
   std::string known;
   for (const std::string& n : pattern_names()) known += (known.empty() ? "" : ", ") + n;
   return Error{"unknown pattern '" + name + "' (known: " + known + ")"};

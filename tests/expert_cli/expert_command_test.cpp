@@ -84,6 +84,11 @@ class ExpertCommand : public ::testing::Test {
     ASSERT_TRUE(text::save_yaml(tiny_model(12), path("wide.yaml")).ok());
     std::ofstream(path("align.rules.yaml")) << "version: 1\nrules:\n  - pattern: align_channels\n"
                                                "    params: {multiple: \"16\", round: \"up\", scope: \"model\"}\n";
+    // One rule that adds work (a squeeze-excite), one that removes it (the residual block), one
+    // that matches nothing (the tiny model has a single residual block, kept by keep=1).
+    std::ofstream(path("judge.rules.yaml"))
+        << "version: 1\nrules:\n  - pattern: add_squeeze_excite\n  - pattern: drop_block\n"
+           "    where: {downsample: 2}\n  - pattern: drop_block\n    params: {keep: \"1\"}\n";
   }
   static void TearDownTestSuite() {
     fs::remove_all(*dir_);
@@ -135,6 +140,32 @@ TEST_F(ExpertCommand, WithoutFineTuningTheReportSaysHow) {
   ASSERT_TRUE(written.ok()) << written.error().message;
   EXPECT_TRUE(written->has_weights());  // kept layers from MODEL, the widened ones fresh
   EXPECT_EQ(written->node(*written->find("block.expand")).shape[1], 32);
+}
+
+TEST_F(ExpertCommand, ApplyJudgedKeepsOnlyRulesThatLowerTheLatency) {
+  RunResult r = run({"expert", "apply", path("judge.rules.yaml"), path("structure.yaml"), "--target", "ethos-u55-256",
+                     "--judge", "--out", path("judged")});
+  ASSERT_EQ(r.status, kExitSuccess) << r.err << r.out;
+  EXPECT_TRUE(contains(r.out, "rules judged on ethos-u55-256: 1 of 3 kept")) << r.out;
+  EXPECT_TRUE(contains(r.out, "dropped: does not lower the latency")) << r.out;
+  EXPECT_TRUE(contains(r.out, "kept: lowers the latency")) << r.out;
+  EXPECT_TRUE(contains(r.out, "dropped: no anchor matches")) << r.out;
+  EXPECT_TRUE(contains(r.out, "downsample=2")) << r.out;
+  EXPECT_TRUE(contains(r.out, "drop_block (keep=0) at block.add")) << r.out;  // the kept rewrite, logged
+  // The written network is the judged one: the residual block is gone, no squeeze-excite added.
+  auto written = text::load_yaml(path("judged.yaml"));
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  EXPECT_FALSE(written->find("block.add").has_value());
+  for (const ir::Node& node : written->nodes()) EXPECT_NE(node.kind, ir::OpKind::Mul) << node.name;
+  // Its log replays on the model.
+  RunResult replayed = run({"expert", "replay", path("judged.rewrites.yaml"), path("structure.yaml")});
+  EXPECT_EQ(replayed.status, kExitSuccess) << replayed.err;
+  EXPECT_TRUE(contains(replayed.out, "replayed 1 rewrites")) << replayed.out;
+  // Judging needs a target to judge by.
+  RunResult no_target = run({"expert", "apply", path("judge.rules.yaml"), path("structure.yaml"), "--judge"});
+  EXPECT_EQ(no_target.status, kExitUsage);
+  EXPECT_TRUE(contains(no_target.err, "--judge keeps a rule only where it lowers the latency: give --target T"))
+      << no_target.err;
 }
 
 #ifdef HWNAS_WITH_TORCH

@@ -80,6 +80,8 @@ Result<std::unique_ptr<Pattern>> make_even_channels(const PatternParams& params)
 Result<std::unique_ptr<Pattern>> make_depth_multiplier(const PatternParams& params);
 Result<std::unique_ptr<Pattern>> make_remove_squeeze_excite(const PatternParams& params);
 Result<std::unique_ptr<Pattern>> make_add_squeeze_excite(const PatternParams& params);
+Result<std::unique_ptr<Pattern>> make_drop_block(const PatternParams& params);
+Result<std::unique_ptr<Pattern>> make_scale_channels(const PatternParams& params);
 
 // Parameter helpers for the factories: an Error names the pattern and the key.
 Status check_param_keys(const std::string& pattern, const PatternParams& params, const std::vector<std::string>& allowed);

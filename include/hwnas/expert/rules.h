@@ -1,9 +1,11 @@
 // Rule files: expert knowledge as a human-editable YAML file of rewrites and where they apply
-// (stage, resolution, channel range), mined from a finished search (the winner against the
-// baseline) and applied to models of other tasks. The format is documented in docs/expert.md.
+// (downsampling factor, stage, resolution, channel range), mined from a finished search (the
+// winner against the baseline) and applied to models of other tasks, all together or judged
+// rule by rule on a target. The format is documented in docs/expert.md.
 //
 //   auto rules = expert::load_rules("detector.rules.yaml");   // strict: errors give the line
 //   auto applied = expert::apply_rules(classifier, *rules, /*seed=*/1);
+//   auto judged = expert::apply_rules_judged(classifier, *rules, expert::target_latency(npu), 1);
 //   std::cout << expert::rules_to_yaml(*rules);                // the same text back
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "hwnas/expert/model_cost.h"
 #include "hwnas/expert/pattern.h"
 #include "hwnas/expert/rewriter.h"
 #include "hwnas/ir/graph.h"
@@ -34,9 +37,12 @@ struct Range {
 
 // Where a rule applies; a missing range is no restriction. For an anchor node: resolution is
 // the height of the tensor it reads (where its block starts; its own output when it reads no
-// 4-D tensor), stage the index (from 0) of that spatial size among the distinct sizes of the
-// model's input and conv outputs in node order (1x1 excluded), channels its output channels.
+// 4-D tensor), downsample the model input's height divided by that resolution (1, 2, 4, 8 ...,
+// rounded to the nearest integer: the position that carries across input sizes), stage the
+// index (from 0) of that spatial size among the distinct sizes of the model's input and conv
+// outputs in node order (1x1 excluded), channels its output channels.
 struct RuleWhere {
+  std::optional<Range> downsample;
   std::optional<Range> stage;
   std::optional<Range> resolution;
   std::optional<Range> channels;
@@ -70,6 +76,7 @@ Status save_rules(const RuleFile& rules, const std::string& path);
 // only rules without a `where`.
 struct AnchorPlace {
   int64_t stage = -1, resolution = 0, channels = 0;
+  int64_t downsample = 0;  // input height / resolution; 0 when either is unknown
 };
 AnchorPlace anchor_place(const ir::Graph& graph, ir::NodeId anchor);
 bool rule_applies_at(const Rule& rule, const ir::Graph& graph, ir::NodeId anchor);
@@ -84,14 +91,41 @@ struct RuleApplication {
 // on the graph as the rule starts, and rewrites each that still matches when its turn comes.
 Result<RuleApplication> apply_rules(const ir::Graph& graph, const RuleFile& rules, uint64_t seed);
 
+// What judging did with one rule.
+struct RuleVerdict {
+  std::string pattern;
+  int rewrites = 0;             // rewrites the rule made on the network as it stood (0: no anchor matched)
+  double before_us = 0;         // latency before the rule
+  double after_us = 0;          // latency with its rewrites (= before_us when it made none)
+  bool kept = false;            // its rewrites lowered the latency and were kept
+  std::string reason;           // "no anchor matches", "lowers the latency", "does not lower the latency", an error
+};
+
+struct JudgedApplication {
+  ir::Graph graph;
+  RewriteLog log;                     // the kept rules' rewrites only: replay(graph, log) gives `graph`
+  std::vector<RuleVerdict> verdicts;  // one per rule, in order
+  double baseline_us = 0, final_us = 0;
+  int kept() const;
+};
+
+// Applies the rules one by one, each (all its rewrites, as apply_rules makes them) to the network
+// as it stands, and keeps a rule's rewrites only when they lower `latency`: the expert's
+// judgement of the seed made mechanical. A rule whose rewrite fails is dropped with the error as
+// its reason; an Error only for a rule file that names an unknown pattern, or a failed latency
+// of the starting network.
+Result<JudgedApplication> apply_rules_judged(const ir::Graph& graph, const RuleFile& rules, const LatencyFn& latency,
+                                             uint64_t seed);
+
 struct MineOptions {
   int64_t channel_multiple = 1;  // the target's parallelism factor, for alignment rules
 };
 
 // The rewrites `winner` applies relative to `baseline`, stage by stage (stages matched by their
-// resolution): IBNs turned fused (or back), depthwise+pointwise merged, squeeze-excite removed or
-// added, widths scaled (depth multiplier) or aligned to the multiple. Each rule's note gives
-// the counts it was mined from.
+// downsampling factor, which the rules name, so they carry to another input size): IBNs turned
+// fused (or back), depthwise+pointwise merged, squeeze-excite removed or added, residual blocks
+// dropped (drop_block), stages narrowed (scale_channels), widths aligned to the multiple. Each
+// rule's note gives the evidence it was mined from.
 RuleFile mine_rules(const ir::Graph& baseline, const ir::Graph& winner, const MineOptions& options = {});
 
 // Mines from a finished experiment: the best done, feasible trial (lowest cost) of `store`,
