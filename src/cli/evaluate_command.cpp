@@ -20,7 +20,7 @@ namespace {
 
 struct EvaluateArgs {
   std::string checkpoint;
-  std::string data = "fashion-mnist";
+  std::string data;  // empty: default_data_for(the checkpoint's task)
   std::string data_dir;
   int64_t batch_size = 256;
   int threads = 0;
@@ -36,14 +36,8 @@ int run_evaluate(const EvaluateArgs& args, Streams streams) {
   if (graph.inputs().size() != 1 || graph.node(graph.inputs().front()).shape.rank() != 4)
     return report_error(*streams.err, "checkpoint '" + args.checkpoint + "': its network does not take one image input");
   const ir::Shape& input = graph.node(graph.inputs().front()).shape;
-  DataRequest request;
-  request.data = args.data;
-  request.directory = args.data_dir;
-  request.task = *task_kind;
-  request.resolution = input[2];
-  request.channels = input[1];
-  request.seed = loaded->info.seed;
-  auto data_sets = open_train_data(request);
+  auto data_sets =
+      open_train_data(data_request_for_input(args.data.empty() ? default_data_for(*task_kind) : args.data, args.data_dir, *task_kind, input, loaded->info.seed).request);
   if (!data_sets) return report_error(*streams.err, data_sets.error().message);
   if (data_sets->held_out->num_classes() != loaded->info.num_classes && *task_kind == data::Task::Classification)
     return report_error(*streams.err, "checkpoint '" + args.checkpoint + "' has " +
@@ -83,7 +77,7 @@ void register_evaluate(CLI::App& app, Streams streams) {
   command->add_option("checkpoint", args->checkpoint, "a checkpoint written by 'hwnas train'")
       ->type_name("CHECKPOINT")
       ->required();
-  command->add_option("--data", args->data, "fashion-mnist (default), composite or an image-folder DIR");
+  command->add_option("--data", args->data, "fashion-mnist, composite or an image-folder DIR (default: fashion-mnist for a classifier, composite for the other tasks)");
   command->add_option("--data-dir", args->data_dir, "where Fashion-MNIST's files are (default: the Debian package's)");
   command->add_option("--batch-size", args->batch_size, "evaluation batch size (default 256)")->check(CLI::PositiveNumber);
   command->add_option("--threads", args->threads, "torch threads (default: torch's)");

@@ -35,7 +35,7 @@ void add_fine_tune_options(CLI::App& command, FineTuneArgs& args) {
   command.add_flag("--weights", args.weights, "fine-tune: MODEL (a .yaml or .onnx file) carries the trained weights");
   command.add_option("--task", args.task,
                      "fine-tune: classification, segmentation or detection (default: the checkpoint's, else classification)");
-  command.add_option("--data", args.data, "fine-tune: fashion-mnist (default), composite or an image-folder DIR");
+  command.add_option("--data", args.data, "fine-tune: fashion-mnist, composite or an image-folder DIR (default: by the task)");
   command.add_option("--data-dir", args.data_dir, "fine-tune: where Fashion-MNIST's files are");
   command.add_option("--fine-tune-epochs", args.epochs,
                      "fine-tune the rewritten network for N epochs and report the accuracy before and after")
@@ -163,19 +163,9 @@ Result<FineTunerPtr> prepare_fine_tune(const FineTuneArgs& args, const LoadedMod
   auto task_kind = task_from_name(task_name);
   if (!task_kind) return task_kind.error();
 
-  DataRequest request;
-  request.data = args.data;
-  request.directory = args.data_dir;
-  request.task = *task_kind;
-  request.resolution = input[2];
-  request.channels = input[1];
-  request.seed = seed;
-  if (args.data == "composite" && input[2] < data::kMinCompositeCanvas) {
-    // Composite scenes are drawn on canvases of at least 96 px; the trainer resizes them.
-    request.resolution = data::kMinCompositeCanvas;
-    tuner->resolution = input[2];
-  }
-  auto data = open_train_data(request);
+  InputDataRequest wanted = data_request_for_input(args.data.empty() ? default_data_for(*task_kind) : args.data, args.data_dir, *task_kind, input, seed);
+  tuner->resolution = wanted.resize_to;
+  auto data = open_train_data(wanted.request);
   if (!data) return data.error();
   tuner->data = std::move(*data);
   const int64_t classes = tuner->data.train->num_classes();

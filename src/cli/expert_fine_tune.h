@@ -25,7 +25,7 @@ struct FineTuneArgs {
   std::string checkpoint;          // --checkpoint: a checkpoint of `hwnas train` of MODEL
   bool weights = false;            // --weights: MODEL (a .yaml or .onnx file) carries trained weights
   std::string task;                // --task (default: the checkpoint's, else classification)
-  std::string data = "fashion-mnist";
+  std::string data;  // empty: default_data_for(the task)
   std::string data_dir;
   int64_t epochs = 0;              // --fine-tune-epochs; 0: no fine-tuning
   int64_t batch_size = 64;

@@ -27,7 +27,7 @@ struct TrainArgs {
   std::string model;
   ModelOptions model_options;
   std::string task = "classification";
-  std::string data = "fashion-mnist";
+  std::string data;  // empty: default_data_for(--task)
   std::string data_dir;
   std::string optimizer = "sgd";
   train::TrainOptions options;
@@ -70,6 +70,7 @@ int run_train(TrainArgs& args, Streams streams) {
                         kExitUsage);
   if (args.random_erasing > 0.0 && args.no_augment)
     return report_error(*streams.err, "--random-erasing and --no-augment contradict each other", kExitUsage);
+  if (args.data.empty()) args.data = default_data_for(*task_kind);
   train::TrainOptions& options = args.options;
   options.optimizer = *optimizer;
   options.nesterov = !args.no_nesterov && *optimizer == train::OptimizerKind::Sgd;
@@ -106,8 +107,9 @@ int run_train(TrainArgs& args, Streams streams) {
     if (input[2] != input[3])
       return report_error(*streams.err, "model '" + args.model + "': input " + input.to_string() +
                                             " is not square; training resizes to square images");
-    request.resolution = input[2];
-    request.channels = input[1];
+    InputDataRequest wanted = data_request_for_input(args.data, args.data_dir, *task_kind, input, options.seed);
+    request = wanted.request;
+    options.resolution = wanted.resize_to;
     model = std::move(*loaded);
   }
   auto data_sets = open_train_data(request);
@@ -202,7 +204,7 @@ void register_train(CLI::App& app, Streams streams) {
   add_model_options(*command, args->model_options);
   command->add_option("--task", args->task, "classification (default), segmentation or detection");
   command->add_option("--data", args->data,
-                      "fashion-mnist (default), composite (segmentation/detection scenes) or an image-folder DIR");
+                      "fashion-mnist, composite (segmentation/detection scenes) or an image-folder DIR (default: fashion-mnist for classification, composite for the other tasks)");
   command->add_option("--data-dir", args->data_dir, "where Fashion-MNIST's files are (default: the Debian package's)");
   command->add_option("--channels", args->channels, "image channels for a zoo model (default: 1 for Fashion-MNIST, else 3)")
       ->check(CLI::Range(1, 3));

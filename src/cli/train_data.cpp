@@ -28,6 +28,26 @@ Result<data::Task> task_from_name(const std::string& name) {
   return Error{"--task '" + name + "' is unknown (classification, segmentation, detection)"};
 }
 
+std::string default_data_for(data::Task task) {
+  return task == data::Task::Classification ? "fashion-mnist" : "composite";
+}
+
+InputDataRequest data_request_for_input(const std::string& data_name, const std::string& directory, data::Task task,
+                                        const ir::Shape& input, uint64_t seed) {
+  InputDataRequest out;
+  out.request.data = data_name;
+  out.request.directory = directory;
+  out.request.task = task;
+  out.request.resolution = input[2];
+  out.request.channels = input[1];
+  out.request.seed = seed;
+  if (data_name == "composite" && input[2] < data::kMinCompositeCanvas) {
+    out.request.resolution = data::kMinCompositeCanvas;
+    out.resize_to = input[2];
+  }
+  return out;
+}
+
 Result<TrainData> open_train_data(const DataRequest& r) {
   TrainData out;
   if (r.data == "fashion-mnist") {
