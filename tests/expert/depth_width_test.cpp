@@ -14,27 +14,9 @@ namespace {
 
 using testing::expect_golden;
 using testing::load;
-
-std::unique_ptr<Pattern> pattern(const std::string& name, const PatternParams& params = {}) {
-  auto made = make_pattern(name, params);
-  EXPECT_TRUE(made.ok()) << (made ? "" : made.error().message);
-  return made ? std::move(*made) : nullptr;
-}
-
-ir::Graph rewrite(const ir::Graph& graph, const Pattern& p, const std::string& location) {
-  Rewriter rewriter(graph, 1);
-  Status status = rewriter.apply(p, location);
-  EXPECT_TRUE(status.ok()) << (status ? "" : status.error().message);
-  return rewriter.graph();
-}
-
-std::string refusal(const ir::Graph& graph, const Pattern& p, const std::string& location) {
-  Rewriter rewriter(graph, 1);
-  Status status = rewriter.apply(p, location);
-  EXPECT_FALSE(status.ok()) << location;
-  EXPECT_EQ(rewriter.graph(), graph) << "a refused rewrite must leave the graph unchanged";
-  return status ? "" : status.error().message;
-}
+using testing::pattern;
+using testing::refusal;
+using testing::rewrite;
 
 ir::Graph mobilenet_v2(int64_t resolution) {
   zoo::ZooOptions options;

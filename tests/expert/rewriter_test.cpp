@@ -10,6 +10,8 @@
 namespace hwnas::expert {
 namespace {
 
+using testing::pattern;
+
 ir::Graph small_mobilenet_v2() {
   zoo::ZooOptions options;
   options.resolution = 32;
@@ -19,12 +21,6 @@ ir::Graph small_mobilenet_v2() {
   EXPECT_TRUE(graph.ok());
   reference::fill_random_weights(*graph, 3);
   return *graph;
-}
-
-std::unique_ptr<Pattern> pattern(const std::string& name, const PatternParams& params = {}) {
-  auto made = make_pattern(name, params);
-  EXPECT_TRUE(made.ok()) << (made ? "" : made.error().message);
-  return std::move(*made);
 }
 
 // Four rewrites of different kinds on MobileNetV2.
