@@ -7,6 +7,10 @@
 // the coefficient of variation inside each session and the drift (max - min over the middle) of
 // the three sessions' medians and of their fastest runs. Part 2
 // prints one row per zoo model: FLOPs, CPU median and cv, and the simulated latency per preset.
+#include <CLI/CLI.hpp>
+
+#include "bench_cli.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -108,7 +112,14 @@ void zoo_latency(const libtorch::MeasureOptions& options) {
 
 int main(int argc, char** argv) {
   libtorch::MeasureOptions options;
-  options.threads = argc > 1 ? std::max(1, std::atoi(argv[1])) : 1;
+  options.threads = 1;
+  CLI::App app{
+      "CPU measurement stability (cv within a session, drift of the median between sessions) and the "
+      "latency of every zoo model on the \"cpu\" target, beside its FLOPs and each simulator preset's"};
+  const CLI::Validator positive = hwnas::bench::positive_number();
+  app.option_defaults()->always_capture_default();
+  app.add_option("threads", options.threads, "torch threads of every measurement")->check(positive);
+  CLI11_PARSE(app, argc, argv);
   options.warmup_runs = 3;
   options.timed_runs = 30;
   options.time_budget_s = 3;  // per session; at least 5 timed runs are kept

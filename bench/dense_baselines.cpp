@@ -10,10 +10,14 @@
 // the test items (data::CompositeDataset, seeds 1 and 2). Prints one line per epoch and the
 // final metric: the figures README.md shows. The network and its training are exactly what
 // `hwnas train MODEL --task segmentation|detection --data composite` runs with the same options.
+#include <CLI/CLI.hpp>
+
+#include "bench_cli.h"
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -32,38 +36,44 @@ struct Args {
   double width = 1.0, lr = 3e-3, weight_decay = 1e-4, min_scale = 0.2, max_scale = 0.95;
   int threads = 2;
   uint64_t seed = 0;
-  bool eval_on_train = false;  // held-out = the first test-scenes training scenes (a memorisation check)
+  int eval_on_train = 0;  // 1: held-out = the first test-scenes training scenes (a memorisation check)
 };
 
-bool parse(int argc, char** argv, Args& a) {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string key = argv[i], value = argv[i + 1];
-    if (key == "--task") a.task = value;
-    else if (key == "--model") a.model = value;
-    else if (key == "--canvas") a.canvas = std::stoll(value);
-    else if (key == "--train-scenes") a.train_scenes = std::stoll(value);
-    else if (key == "--test-scenes") a.test_scenes = std::stoll(value);
-    else if (key == "--epochs") a.epochs = std::stoll(value);
-    else if (key == "--batch") a.batch = std::stoll(value);
-    else if (key == "--width") a.width = std::stod(value);
-    else if (key == "--lr") a.lr = std::stod(value);
-    else if (key == "--weight-decay") a.weight_decay = std::stod(value);
-    else if (key == "--min-scale") a.min_scale = std::stod(value);
-    else if (key == "--max-scale") a.max_scale = std::stod(value);
-    else if (key == "--threads") a.threads = std::stoi(value);
-    else if (key == "--seed") a.seed = std::stoull(value);
-    else if (key == "--eval-on-train") a.eval_on_train = value == "1";
-    else {
-      std::cerr << "unknown option " << key << '\n';
-      return false;
-    }
-  }
-  if (a.task != "segmentation" && a.task != "detection") {
-    std::cerr << "--task must be segmentation or detection\n";
-    return false;
+// Parses the command line into `a`; returns -1 to go on, else the exit code (0 after --help).
+int parse(int argc, char** argv, Args& a) {
+  CLI::App app{
+      "Dense-task baselines: an LR-ASPP segmenter (mIoU) or an SSDLite detector (mAP@0.5) trained on "
+      "composite Fashion-MNIST scenes"};
+  const CLI::Validator positive = hwnas::bench::positive_number();
+  const CLI::Validator non_negative = hwnas::bench::non_negative_number();
+  app.option_defaults()->always_capture_default();
+  app.add_option("--task", a.task, "segmentation or detection")
+      ->check(CLI::IsMember({"segmentation", "detection"}));
+  app.add_option(
+      "--model", a.model,
+      "zoo model (default: mobilenet_v3_large_lraspp for segmentation, mobilenet_v2_ssdlite for detection)");
+  app.add_option("--canvas", a.canvas, "scene height and width (the network's input)")->check(positive);
+  app.add_option("--train-scenes", a.train_scenes, "training scenes")->check(positive);
+  app.add_option("--test-scenes", a.test_scenes, "held-out scenes")->check(positive);
+  app.add_option("--epochs", a.epochs, "training epochs")->check(positive);
+  app.add_option("--batch", a.batch, "training minibatch")->check(positive);
+  app.add_option("--width", a.width, "width multiplier")->check(positive);
+  app.add_option("--lr", a.lr, "AdamW peak learning rate")->check(positive);
+  app.add_option("--weight-decay", a.weight_decay, "AdamW weight decay")->check(non_negative);
+  app.add_option("--min-scale", a.min_scale, "detection: smallest default-box scale")->check(positive);
+  app.add_option("--max-scale", a.max_scale, "detection: largest default-box scale")->check(positive);
+  app.add_option("--threads", a.threads, "torch threads")->check(positive);
+  app.add_option("--seed", a.seed, "of the training (scenes use seeds 1 and 2)");
+  app.add_option("--eval-on-train", a.eval_on_train,
+                 "1: held-out = the first test-scenes training scenes (a memorisation check)")
+      ->check(CLI::IsMember({0, 1}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
   if (a.model.empty()) a.model = a.task == "segmentation" ? "mobilenet_v3_large_lraspp" : "mobilenet_v2_ssdlite";
-  return true;
+  return -1;
 }
 
 }  // namespace
@@ -71,7 +81,7 @@ bool parse(int argc, char** argv, Args& a) {
 int main(int argc, char** argv) {
   using namespace hwnas;
   Args a;
-  if (!parse(argc, argv, a)) return 2;
+  if (int exit_code = parse(argc, argv, a); exit_code >= 0) return exit_code;
   torch::set_num_threads(a.threads);
   const data::Task kind = a.task == "segmentation" ? data::Task::Segmentation : data::Task::Detection;
 

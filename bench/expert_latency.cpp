@@ -4,6 +4,10 @@
 //
 //   bench_expert_latency [first=mobilenet_v2] [second=mnasnet_a1] [target=edge-tpu-like] [resolution=224]
 // The seed: expert rewrites cut latency by 50 % where a full search cut 53 %.
+#include <CLI/CLI.hpp>
+
+#include "bench_cli.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,16 +30,27 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string first = argc > 1 ? argv[1] : "mobilenet_v2";
-  std::string second = argc > 2 ? argv[2] : "mnasnet_a1";
-  std::string preset = argc > 3 ? argv[3] : "edge-tpu-like";
+  std::string first = "mobilenet_v2";
+  std::string second = "mnasnet_a1";
+  std::string preset = "edge-tpu-like";
   zoo::ZooOptions zoo_options;
-  zoo_options.resolution = argc > 4 ? std::atoll(argv[4]) : 224;
+  zoo_options.resolution = 224;
+  CLI::App app{
+      "The expert latency route: a baseline optimised by the expert on a simulator preset, then its "
+      "rewrites mined as rules and applied to a second model, against optimising that model directly"};
+  const CLI::Validator positive = hwnas::bench::positive_number();
+  app.option_defaults()->always_capture_default();
+  app.add_option("first", first, "zoo model the expert optimises and the rules are mined from");
+  app.add_option("second", second, "zoo model the mined rules are applied to (and optimised directly)");
+  app.add_option("target", preset, "simulator preset");
+  app.add_option("resolution", zoo_options.resolution, "input height and width of both models")
+      ->check(positive);
+  CLI11_PARSE(app, argc, argv);
   auto a = zoo::build_model(first, zoo_options);
   auto b = zoo::build_model(second, zoo_options);
   auto spec = hw::load_preset(preset);
   if (!a || !b || !spec) {
-    std::fprintf(stderr, "bad model or preset\n");
+    std::fprintf(stderr, "%s\n", (!a ? a.error() : !b ? b.error() : spec.error()).message.c_str());
     return 1;
   }
   hw::SimulatorTarget target(*spec);

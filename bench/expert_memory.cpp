@@ -4,6 +4,10 @@
 //   bench_expert_memory [model=mobilenet_v2] [target=ethos-u55-256] [reduction=0.47] [resolution=224]
 // The budget is (1 - reduction) x the baseline's parameters and peak activation memory (int8,
 // graph order): the seed reports a 47 % cut of both for its classifier.
+#include <CLI/CLI.hpp>
+
+#include "bench_cli.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,11 +21,23 @@
 using namespace hwnas;
 
 int main(int argc, char** argv) {
-  std::string model = argc > 1 ? argv[1] : "mobilenet_v2";
-  std::string preset = argc > 2 ? argv[2] : "ethos-u55-256";
-  double reduction = argc > 3 ? std::atof(argv[3]) : 0.47;
+  std::string model = "mobilenet_v2";
+  std::string preset = "ethos-u55-256";
+  double reduction = 0.47;
   zoo::ZooOptions zoo_options;
-  zoo_options.resolution = argc > 4 ? std::atoll(argv[4]) : 224;
+  zoo_options.resolution = 224;
+  CLI::App app{
+      "The expert memory route (the seed's Blink classifier): a classifier baseline optimised by the "
+      "expert under a parameter + peak-activation budget, reporting each step and each reduction"};
+  const CLI::Validator positive = hwnas::bench::positive_number();
+  app.option_defaults()->always_capture_default();
+  app.add_option("model", model, "zoo model to optimise");
+  app.add_option("target", preset, "simulator preset");
+  app.add_option("reduction", reduction,
+                 "budget = (1 - reduction) x the baseline's parameters and peak activation memory")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("resolution", zoo_options.resolution, "input height and width")->check(positive);
+  CLI11_PARSE(app, argc, argv);
   auto graph = zoo::build_model(model, zoo_options);
   auto spec = hw::load_preset(preset);
   if (!graph || !spec) {

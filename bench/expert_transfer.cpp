@@ -22,6 +22,9 @@
 // Each route's time is split into making the network (search, or applying the rules) and
 // training it; the first training at a new input size runs untimed (a warm-up). The seed: expert
 // rewrites cut latency by 50 % where full NAS cut 53 %, in a fraction of the time.
+#include <CLI/CLI.hpp>
+
+#include "bench_cli.h"
 #include <torch/utils.h>
 
 #include <algorithm>
@@ -79,63 +82,75 @@ struct Args {
   int t2_candidates = 9;
   int64_t t2_train_scenes = 240, t2_test_scenes = 100, t2_epochs = 2, t2_batch = 16;
   double t2_lr = 3e-3;
-  bool fine_tune_row = true;
+  int fine_tune_row = 1;  // 1: also fine-tune the rewritten baseline from the trained baseline's weights
   std::string work;
 };
 
-bool parse(int argc, char** argv, Args& a) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string key = argv[i];
-    if (key == "--quick") {  // a smoke run of about a minute
-      a.t1_candidates = 3;
-      a.t1_epochs = 1;
-      a.t1_fraction = 0.01;
-      a.t1_held_out = 300;
-      a.t2_candidates = 3;
-      a.t2_train_scenes = 48;
-      a.t2_test_scenes = 24;
-      a.t2_epochs = 1;
-      continue;
+// Parses the command line into `a`; returns -1 to go on, else the exit code (0 after --help).
+int parse(int argc, char** argv, Args& a) {
+  CLI::App app{
+      "The expert transfer route of issue 8, with accuracy: a multishot search on task 1, rules mined "
+      "from its store and applied to the baseline of task 2, against a full search on task 2 and the "
+      "task-2 baseline"};
+  const CLI::Validator positive = hwnas::bench::positive_number();
+  app.option_defaults()->always_capture_default();
+  bool quick = false;
+  app.add_flag("--quick", quick,
+               "a smoke run of about a minute (small sizes for the size options not given)");
+  app.add_option("--target", a.target, "hardware target (a simulator preset, or any hw::make_target name)");
+  app.add_option("--latency-ratio", a.latency_ratio, "budget: latency <= ratio x the task's baseline")
+      ->check(positive);
+  app.add_option("--threads", a.threads, "torch threads")->check(positive);
+  app.add_option("--seed", a.seed, "of the searches and trainings");
+  auto* t1_candidates =
+      app.add_option("--t1-candidates", a.t1_candidates, "task 1: candidates of the search")->check(positive);
+  auto* t1_epochs =
+      app.add_option("--t1-epochs", a.t1_epochs, "task 1: training epochs (SGD)")->check(positive);
+  auto* t1_fraction =
+      app.add_option("--t1-fraction", a.t1_fraction, "task 1: share of Fashion-MNIST trained on")
+          ->check((positive & CLI::Range(0.0, 1.0)).description("in (0, 1]"));
+  auto* t1_held_out =
+      app.add_option("--t1-held-out", a.t1_held_out, "task 1: held-out images")->check(positive);
+  auto* t2_candidates =
+      app.add_option("--t2-candidates", a.t2_candidates, "task 2: candidates of the search")->check(positive);
+  auto* t2_train_scenes =
+      app.add_option("--t2-train-scenes", a.t2_train_scenes, "task 2: training scenes (>= batch)")
+          ->check(positive);
+  auto* t2_test_scenes =
+      app.add_option("--t2-test-scenes", a.t2_test_scenes, "task 2: held-out scenes")->check(positive);
+  auto* t2_epochs =
+      app.add_option("--t2-epochs", a.t2_epochs, "task 2: training epochs of every route")->check(positive);
+  app.add_option("--t2-batch", a.t2_batch, "task 2: training minibatch")->check(positive);
+  app.add_option("--t2-lr", a.t2_lr, "task 2: AdamW peak learning rate")->check(positive);
+  app.add_option("--fine-tune-row", a.fine_tune_row,
+                 "1: also fine-tune the rewritten baseline from the trained baseline's weights")
+      ->check(CLI::IsMember({0, 1}));
+  app.add_option("--work", a.work,
+                 "directory of the two search stores (default: TMP/hwnas-expert-transfer-SEED)");
+  try {
+    app.parse(argc, argv);
+    if (quick) {  // smoke sizes for the options the command line did not set
+      auto preset = [](CLI::Option* option, auto& value, auto quick_value) {
+        if (option->count() == 0) value = quick_value;
+      };
+      preset(t1_candidates, a.t1_candidates, 3);
+      preset(t1_epochs, a.t1_epochs, 1);
+      preset(t1_fraction, a.t1_fraction, 0.01);
+      preset(t1_held_out, a.t1_held_out, 300);
+      preset(t2_candidates, a.t2_candidates, 3);
+      preset(t2_train_scenes, a.t2_train_scenes, 48);
+      preset(t2_test_scenes, a.t2_test_scenes, 24);
+      preset(t2_epochs, a.t2_epochs, 1);
     }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "%s needs a value\n", key.c_str());
-      return false;
-    }
-    const std::string value = argv[++i];
-    try {
-      if (key == "--target") a.target = value;
-      else if (key == "--latency-ratio") a.latency_ratio = std::stod(value);
-      else if (key == "--threads") a.threads = std::stoi(value);
-      else if (key == "--seed") a.seed = std::stoull(value);
-      else if (key == "--t1-candidates") a.t1_candidates = std::stoi(value);
-      else if (key == "--t1-epochs") a.t1_epochs = std::stoll(value);
-      else if (key == "--t1-fraction") a.t1_fraction = std::stod(value);
-      else if (key == "--t1-held-out") a.t1_held_out = std::stoll(value);
-      else if (key == "--t2-candidates") a.t2_candidates = std::stoi(value);
-      else if (key == "--t2-train-scenes") a.t2_train_scenes = std::stoll(value);
-      else if (key == "--t2-test-scenes") a.t2_test_scenes = std::stoll(value);
-      else if (key == "--t2-epochs") a.t2_epochs = std::stoll(value);
-      else if (key == "--t2-batch") a.t2_batch = std::stoll(value);
-      else if (key == "--t2-lr") a.t2_lr = std::stod(value);
-      else if (key == "--fine-tune-row") a.fine_tune_row = value != "0";
-      else if (key == "--work") a.work = value;
-      else {
-        std::fprintf(stderr, "unknown option %s\n", key.c_str());
-        return false;
-      }
-    } catch (const std::exception&) {
-      std::fprintf(stderr, "%s: bad value '%s'\n", key.c_str(), value.c_str());
-      return false;
-    }
-  }
-  if (a.t1_candidates < 1 || a.t2_candidates < 1 || a.t1_epochs < 1 || a.t2_epochs < 1 || a.threads < 1 ||
-      !(a.latency_ratio > 0) || !(a.t1_fraction > 0 && a.t1_fraction <= 1) || a.t2_train_scenes < a.t2_batch) {
-    std::fprintf(stderr, "bad sizes (candidates, epochs, threads >= 1; ratio > 0; fraction in (0, 1]; scenes >= batch)\n");
-    return false;
+    if (a.t2_train_scenes < a.t2_batch)
+      throw CLI::ValidationError("--t2-train-scenes",
+                                 "must be at least --t2-batch (" + std::to_string(a.t2_batch) + ")");
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
   if (a.work.empty())
     a.work = (std::filesystem::temp_directory_path() / ("hwnas-expert-transfer-" + std::to_string(a.seed))).string();
-  return true;
+  return -1;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -270,7 +285,7 @@ void print_routes(const std::vector<Route>& routes, const std::string& metric) {
 
 int main(int argc, char** argv) {
   Args a;
-  if (!parse(argc, argv, a)) return 2;
+  if (int exit_code = parse(argc, argv, a); exit_code >= 0) return exit_code;
   torch::set_num_threads(a.threads);
   std::filesystem::create_directories(a.work);
   auto target = check(hw::make_target(a.target), "--target");

@@ -7,6 +7,10 @@
 // analysis::analyze_cost (MACs, FLOPs and params of every layer): the ratio says how many
 // cost analyses one simulation costs. Also reports measure_kernel calls per second (each
 // re-derives the network's tensor placement so its result equals the network entry).
+//
+//   bench_sim_throughput     (no options; --help prints this summary)
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -41,7 +45,11 @@ std::pair<double, double> rate(Body body) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Simulator throughput: kernels and networks simulated per second over the zoo, against analyze_cost "
+      "on the same networks"};
+  CLI11_PARSE(app, argc, argv);
   std::vector<ir::Graph> networks;
   for (const std::string& name : zoo::model_names()) {
     auto g = zoo::build_model(name);

@@ -30,6 +30,8 @@
 #include <sys/wait.h>
 
 #include <CLI/CLI.hpp>
+
+#include "bench_cli.h"
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -182,7 +184,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(3, 1000));
   app.add_option("--threads", a.threads, "torch threads of every training")->check(CLI::Range(1, 64));
   app.add_option("--seed", a.seed, "the searches' seed");
-  app.add_option("--retrain-epochs", a.retrain_epochs, "epochs of the common retraining")->check(CLI::PositiveNumber);
+  app.add_option("--retrain-epochs", a.retrain_epochs, "epochs of the common retraining")->check(hwnas::bench::positive_number());
   app.add_option("--retrain-fraction", a.retrain_fraction, "share of the training set of the common retraining")
       ->check(CLI::Range(0.001, 1.0));
   app.add_option("--strategies", a.strategies, "which, comma-separated")

@@ -14,6 +14,8 @@
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
 
+#include "bench_cli.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -102,13 +104,13 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", quick, "a smoke run (minutes)");
   app.add_option("--resolution", o.resolution, "Fashion-MNIST resized to this")->check(CLI::Range(8, 224));
   app.add_option("--fraction", o.fraction, "of the training split, for the supernet and every stand-alone run")->check(CLI::Range(0.001, 1.0));
-  app.add_option("--holdout", o.holdout, "of those, held out for the search's scoring")->check(CLI::PositiveNumber);
+  app.add_option("--holdout", o.holdout, "of those, held out for the search's scoring")->check(hwnas::bench::positive_number());
   app.add_option("--test", o.test, "test-split images the correlation is measured on")->check(CLI::Range(10, 10000));
-  app.add_option("--calibration", o.calibration, "images for batch-norm recalibration")->check(CLI::PositiveNumber);
-  app.add_option("--epochs", o.epochs, "supernet epochs")->check(CLI::PositiveNumber);
-  app.add_option("--standalone-epochs", o.standalone_epochs, "epochs of each subnet trained from scratch")->check(CLI::PositiveNumber);
+  app.add_option("--calibration", o.calibration, "images for batch-norm recalibration")->check(hwnas::bench::positive_number());
+  app.add_option("--epochs", o.epochs, "supernet epochs")->check(hwnas::bench::positive_number());
+  app.add_option("--standalone-epochs", o.standalone_epochs, "epochs of each subnet trained from scratch")->check(hwnas::bench::positive_number());
   app.add_option("--subnets", o.subnets, "distinct subnets sampled")->check(CLI::Range(3, 10000));
-  app.add_option("--trials", o.trials, "search trials")->check(CLI::PositiveNumber);
+  app.add_option("--trials", o.trials, "search trials")->check(hwnas::bench::positive_number());
   app.add_option("--target", o.target, "the latency target of the search");
   app.add_option("--seed", o.seed, "seed");
   app.add_option("--threads", o.threads, "torch threads")->check(CLI::Range(1, 64));

@@ -10,11 +10,15 @@
 // side is bench/train_throughput_reference.py run with /usr/bin/python3 (Debian's python3-torch,
 // the same libtorch version). Prints both rates, the ratio hwnas / PyTorch and the parameter
 // counts (which must agree: the same network).
+#include <CLI/CLI.hpp>
+
+#include "bench_cli.h"
 #include <torch/torch.h>
 
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -29,22 +33,6 @@ struct Args {
   int64_t resolution = 32, batch = 64, classes = 10, steps = 20, rounds = 3, warmup = 3;
   int threads = 2;
 };
-
-Args parse(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string key = argv[i];
-    double v = std::stod(argv[i + 1]);
-    if (key == "--width") a.width = v;
-    else if (key == "--resolution") a.resolution = static_cast<int64_t>(v);
-    else if (key == "--batch") a.batch = static_cast<int64_t>(v);
-    else if (key == "--threads") a.threads = static_cast<int>(v);
-    else if (key == "--steps") a.steps = static_cast<int64_t>(v);
-    else if (key == "--rounds") a.rounds = static_cast<int64_t>(v);
-    else std::cerr << "ignoring unknown option " << key << '\n';
-  }
-  return a;
-}
 
 // Runs the Python reference; returns its "params N images_per_second X" line parsed, or -1s.
 std::pair<int64_t, double> python_reference(const Args& a) {
@@ -68,7 +56,19 @@ std::pair<int64_t, double> python_reference(const Args& a) {
 
 int main(int argc, char** argv) {
   using namespace hwnas;
-  const Args a = parse(argc, argv);
+  Args a;
+  CLI::App app{
+      "Training throughput (images/s) of hwnas's libtorch trainer beside Python PyTorch on the same "
+      "MobileNetV2, in one run"};
+  const CLI::Validator positive = hwnas::bench::positive_number();
+  app.option_defaults()->always_capture_default();
+  app.add_option("--width", a.width, "MobileNetV2 width multiplier")->check(positive);
+  app.add_option("--resolution", a.resolution, "input height and width")->check(positive);
+  app.add_option("--batch", a.batch, "images per training step")->check(positive);
+  app.add_option("--threads", a.threads, "torch threads of both sides")->check(positive);
+  app.add_option("--steps", a.steps, "training steps per timed round")->check(positive);
+  app.add_option("--rounds", a.rounds, "timed rounds (the best one counts)")->check(positive);
+  CLI11_PARSE(app, argc, argv);
   torch::set_num_threads(a.threads);
   auto graph = zoo::build_model("mobilenet_v2", {.width_multiplier = a.width, .resolution = a.resolution,
                                                  .num_classes = a.classes, .batch = a.batch, .in_channels = 3});

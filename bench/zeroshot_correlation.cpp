@@ -18,6 +18,8 @@
 // Spearman correlation of the two accuracies: the ceiling any score can reach at this fidelity.
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
+
+#include "bench_cli.h"
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/optim/sgd.h>
@@ -162,8 +164,8 @@ int main(int argc, char** argv) {
   app.add_option("--networks", options.networks, "networks sampled")->check(CLI::Range(3, 100000));
   app.add_option("--train-images", options.train_images, "stratified training images")->check(CLI::Range(10, 60000));
   app.add_option("--test-images", options.test_images, "stratified test images")->check(CLI::Range(10, 10000));
-  app.add_option("--epochs", options.epochs, "epochs of every training")->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", options.batch_size, "the proxies' minibatch")->check(CLI::PositiveNumber);
+  app.add_option("--epochs", options.epochs, "epochs of every training")->check(hwnas::bench::positive_number());
+  app.add_option("--batch-size", options.batch_size, "the proxies' minibatch")->check(hwnas::bench::positive_number());
   app.add_option("--seed", options.seed, "of the sampling and the data");
   app.add_option("--csv", options.csv, "also write every network's scores and accuracies there");
   app.add_option("--retrain", options.retrain, "1: train every network twice (the noise ceiling)");
