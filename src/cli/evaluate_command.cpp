@@ -36,9 +36,8 @@ int run_evaluate(const EvaluateArgs& args, Streams streams) {
   if (graph.inputs().size() != 1 || graph.node(graph.inputs().front()).shape.rank() != 4)
     return report_error(*streams.err, "checkpoint '" + args.checkpoint + "': its network does not take one image input");
   const ir::Shape& input = graph.node(graph.inputs().front()).shape;
-  const std::string data_name = args.data.empty() ? default_data_for(*task_kind) : args.data;
   auto data_sets =
-      open_train_data(data_request_for_input(data_name, args.data_dir, *task_kind, input, loaded->info.seed).request);
+      open_train_data(data_request_for_input(args.data, args.data_dir, *task_kind, input, loaded->info.seed).request);
   if (!data_sets) return report_error(*streams.err, data_sets.error().message);
   if (data_sets->held_out->num_classes() != loaded->info.num_classes && *task_kind == data::Task::Classification)
     return report_error(*streams.err, "checkpoint '" + args.checkpoint + "' has " +

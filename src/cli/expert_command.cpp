@@ -259,15 +259,10 @@ void print_verdicts(const expert::JudgedApplication& judged, const expert::RuleF
     const expert::RuleVerdict& v = judged.verdicts[i];
     const expert::RuleWhere& w = rules.rules[i].where;
     std::string where;
-    auto add = [&](const char* key, const std::optional<expert::Range>& r) {
-      if (!r) return;
-      where += (where.empty() ? "" : ",") + std::string(key) + "=" + std::to_string(r->min) +
-               (r->max == r->min ? "" : ".." + std::to_string(r->max));
-    };
-    add("downsample", w.downsample);
-    add("stage", w.stage);
-    add("resolution", w.resolution);
-    add("channels", w.channels);
+    for (const expert::RuleWhere::Field& f : expert::RuleWhere::kFields)
+      if (const std::optional<expert::Range>& r = w.*f.range)
+        where += (where.empty() ? "" : ",") + std::string(f.key) + "=" + std::to_string(r->min) +
+                 (r->max == r->min ? "" : ".." + std::to_string(r->max));
     const bool measured = v.rewrites > 0 && v.after_us != v.before_us;
     const std::string params = rules.rules[i].params.to_string();
     table.add_row({std::to_string(i + 1), v.pattern + (params.empty() ? "" : " (" + params + ")"),

@@ -163,8 +163,7 @@ Result<FineTunerPtr> prepare_fine_tune(const FineTuneArgs& args, const LoadedMod
   auto task_kind = task_from_name(task_name);
   if (!task_kind) return task_kind.error();
 
-  const std::string data_name = args.data.empty() ? default_data_for(*task_kind) : args.data;
-  InputDataRequest wanted = data_request_for_input(data_name, args.data_dir, *task_kind, input, seed);
+  InputDataRequest wanted = data_request_for_input(args.data, args.data_dir, *task_kind, input, seed);
   tuner->resolution = wanted.resize_to;
   auto data = open_train_data(wanted.request);
   if (!data) return data.error();

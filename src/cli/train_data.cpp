@@ -35,13 +35,13 @@ std::string default_data_for(data::Task task) {
 InputDataRequest data_request_for_input(const std::string& data_name, const std::string& directory, data::Task task,
                                         const ir::Shape& input, uint64_t seed) {
   InputDataRequest out;
-  out.request.data = data_name;
+  out.request.data = data_name.empty() ? default_data_for(task) : data_name;
   out.request.directory = directory;
   out.request.task = task;
   out.request.resolution = input[2];
   out.request.channels = input[1];
   out.request.seed = seed;
-  if (data_name == "composite" && input[2] < data::kMinCompositeCanvas) {
+  if (out.request.data == "composite" && input[2] < data::kMinCompositeCanvas) {
     out.request.resolution = data::kMinCompositeCanvas;
     out.resize_to = input[2];
   }

@@ -34,7 +34,8 @@ struct TrainData {
 // (or DIR/test) when present, else a stratified `holdout` share of DIR. Errors name the data.
 Result<TrainData> open_train_data(const DataRequest& request);
 
-// The data for a network whose input is `input` ([N, C, H, W]): C channels at H x H, except
+// The data for a network whose input is `input` ([N, C, H, W]), `data_name` as --data gives it
+// (empty: default_data_for(task)): C channels at H x H, except
 // composite scenes, which are drawn on a canvas of at least data::kMinCompositeCanvas; the network
 // then trains and evaluates at `resize_to` = H (the trainer resizes), else resize_to is 0.
 struct InputDataRequest {

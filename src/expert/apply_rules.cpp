@@ -35,7 +35,7 @@ AnchorPlace anchor_place(const ir::Graph& graph, ir::NodeId anchor) {
 
 bool rule_applies_at(const Rule& rule, const ir::Graph& graph, ir::NodeId anchor) {
   const RuleWhere& w = rule.where;
-  if (anchor == ir::kNoNode) return !w.downsample && !w.stage && !w.resolution && !w.channels;
+  if (anchor == ir::kNoNode) return !w.restricts();
   AnchorPlace place = anchor_place(graph, anchor);
   if (w.downsample && !w.downsample->contains(place.downsample)) return false;
   if (w.stage && !w.stage->contains(place.stage)) return false;

@@ -16,8 +16,13 @@ namespace {
 // What one stage (a downsampling factor) of a network holds.
 struct StageStats {
   int64_t stage = -1, resolution = 0;
-  int ibn = 0, fused = 0, depthwise = 0, squeeze_excite = 0, residual = 0;
+  int ibn = 0, fused = 0, depthwise = 0, squeeze_excite = 0;
   std::map<std::string, int> residual_of_shape;  // drop_block's `keep` counts per tensor shape
+  int residual() const {
+    int all = 0;
+    for (const auto& [shape, n] : residual_of_shape) all += n;
+    return all;
+  }
   int most_residual_of_a_shape() const {
     int most = 0;
     for (const auto& [shape, n] : residual_of_shape) most = std::max(most, n);
@@ -68,9 +73,7 @@ std::map<int64_t, StageStats> stage_stats(const ir::Graph& graph, int64_t multip
   count("remove_squeeze_excite", [&](const AnchorPlace& p) { ++at(p).squeeze_excite; });
   if (auto drop = make_pattern("drop_block"))
     for (const Match& match : find_matches(**drop, graph)) {
-      StageStats& s = at(anchor_place(graph, match.anchor));
-      ++s.residual;
-      ++s.residual_of_shape[graph.node(match.anchor).shape.to_string()];
+      ++at(anchor_place(graph, match.anchor)).residual_of_shape[graph.node(match.anchor).shape.to_string()];
     }
   for (const ChannelGroup& group : find_channel_groups(graph).groups) {
     if (!group.alignable() || group.height * group.width <= 1) continue;
@@ -157,7 +160,7 @@ RuleFile mine_rules(const ir::Graph& baseline, const ir::Graph& winner, const Mi
       rule("fused_ibn_to_ibn", {}, std::nullopt,
            "winner has " + std::to_string(w.fused) + " fused IBN " + at + "; baseline " + std::to_string(b.fused));
     // Depthwise convs gone that neither fusion nor dropped blocks (one each) explain.
-    int merged = (b.depthwise - w.depthwise) - (w.fused - b.fused) - std::max(0, b.residual - w.residual);
+    int merged = (b.depthwise - w.depthwise) - (w.fused - b.fused) - std::max(0, b.residual() - w.residual());
     if (merged > 0)
       rule("depthwise_pointwise_to_conv", {}, std::nullopt,
            "winner has " + std::to_string(w.depthwise) + " depthwise convs " + at + "; baseline " +
@@ -176,8 +179,8 @@ RuleFile mine_rules(const ir::Graph& baseline, const ir::Graph& winner, const Mi
     const int keep = w.most_residual_of_a_shape();
     if (keep < b.most_residual_of_a_shape())
       rule("drop_block", {{"keep", std::to_string(keep)}}, std::nullopt,
-           "winner has " + std::to_string(w.residual) + " residual blocks " + at + ", at most " +
-               std::to_string(keep) + " of one shape; baseline " + std::to_string(b.residual) + ", at most " +
+           "winner has " + std::to_string(w.residual()) + " residual blocks " + at + ", at most " +
+               std::to_string(keep) + " of one shape; baseline " + std::to_string(b.residual()) + ", at most " +
                std::to_string(b.most_residual_of_a_shape()));
     // Alignment is a property of every width, so it compares whatever the group counts.
     if (options.channel_multiple > 1 && b.widths > 0 && w.widths > 0 && w.all_aligned && !b.all_aligned)

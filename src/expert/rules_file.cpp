@@ -106,24 +106,19 @@ Result<Rule> parse_rule(const Reader& reader, const YAML::Node& node, size_t ind
   if (!made) return reader.at(node["pattern"], what + ": " + made.error().message);
   if (const YAML::Node where = node["where"]) {
     if (!where.IsMap()) return reader.at(where, what + ": 'where' must be a map");
-    if (Status s = reader.fields(where, what + " where", {"downsample", "stage", "resolution", "channels"}); !s)
-      return s.error();
-    for (const char* key : {"downsample", "stage", "resolution", "channels"}) {
-      if (!where[key]) continue;
-      auto r = reader.range(where[key], key);
+    std::vector<std::string> keys;
+    for (const RuleWhere::Field& f : RuleWhere::kFields) keys.push_back(f.key);
+    if (Status s = reader.fields(where, what + " where", keys); !s) return s.error();
+    for (const RuleWhere::Field& f : RuleWhere::kFields) {
+      if (!where[f.key]) continue;
+      auto r = reader.range(where[f.key], f.key);
       if (!r) return r.error();
-      const std::string k = key;
-      if (k == "downsample" && r->min < 1)
-        return reader.at(where[key], "'downsample' is input height / resolution: 1 or more, not " +
-                                         std::to_string(r->min));
-      std::optional<Range>& slot = k == "downsample"   ? rule.where.downsample
-                                   : k == "stage"      ? rule.where.stage
-                                   : k == "resolution" ? rule.where.resolution
-                                                       : rule.where.channels;
-      slot = *r;
+      if (f.range == &RuleWhere::downsample && r->min < 1)
+        return reader.at(where[f.key], "'downsample' is input height / resolution: 1 or more, not " +
+                                           std::to_string(r->min));
+      rule.where.*f.range = *r;
     }
-    if ((*made)->whole_model() &&
-        (rule.where.downsample || rule.where.stage || rule.where.resolution || rule.where.channels))
+    if ((*made)->whole_model() && rule.where.restricts())
       return reader.at(where, what + ": pattern '" + rule.pattern + "' with these params takes the whole model; "
                               "a 'where' cannot restrict it");
   }
@@ -203,13 +198,9 @@ std::string rules_to_yaml(const RuleFile& file) {
       out += "}\n";
     }
     std::string where;
-    auto add = [&](const char* key, const std::optional<Range>& r) {
-      if (r) where += (where.empty() ? "" : ", ") + std::string(key) + ": " + range_text(*r);
-    };
-    add("downsample", rule.where.downsample);
-    add("stage", rule.where.stage);
-    add("resolution", rule.where.resolution);
-    add("channels", rule.where.channels);
+    for (const RuleWhere::Field& f : RuleWhere::kFields)
+      if (const std::optional<Range>& r = rule.where.*f.range)
+        where += (where.empty() ? "" : ", ") + std::string(f.key) + ": " + range_text(*r);
     if (!where.empty()) out += "    where: {" + where + "}\n";
     if (!rule.note.empty()) out += "    note: " + quoted(rule.note) + "\n";
   }

@@ -38,6 +38,10 @@ TEST(TrainData, DataDefaultsByTask) {
   EXPECT_EQ(default_data_for(data::Task::Classification), "fashion-mnist");
   EXPECT_EQ(default_data_for(data::Task::Segmentation), "composite");
   EXPECT_EQ(default_data_for(data::Task::Detection), "composite");
+  // No --data: the task's default, with its canvas rule.
+  InputDataRequest unnamed = data_request_for_input("", "", data::Task::Segmentation, ir::Shape{1, 1, 64, 64}, 0);
+  EXPECT_EQ(unnamed.request.data, "composite");
+  EXPECT_EQ(unnamed.resize_to, 64);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 //   std::cout << expert::rules_to_yaml(*rules);                // the same text back
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,6 +48,23 @@ struct RuleWhere {
   std::optional<Range> resolution;
   std::optional<Range> channels;
   bool operator==(const RuleWhere&) const = default;
+
+  // Every restriction with its key in a rule file, in the file's order: parsing, writing and
+  // printing walk this list, so a new restriction is one line here.
+  struct Field {
+    const char* key;
+    std::optional<Range> RuleWhere::*range;
+  };
+  static constexpr std::array<Field, 4> kFields = {{{"downsample", &RuleWhere::downsample},
+                                                    {"stage", &RuleWhere::stage},
+                                                    {"resolution", &RuleWhere::resolution},
+                                                    {"channels", &RuleWhere::channels}}};
+  // Whether any range is given (no restriction at all otherwise).
+  bool restricts() const {
+    for (const Field& f : kFields)
+      if (this->*f.range) return true;
+    return false;
+  }
 };
 
 struct Rule {
