@@ -9,7 +9,8 @@ int64_t activation_ops(ir::OpKind kind) {
   switch (kind) {
     case ir::OpKind::Relu: return 1;
     case ir::OpKind::Relu6:
-    case ir::OpKind::Clip: return 2;
+    case ir::OpKind::Clip:
+    case ir::OpKind::LeakyRelu: return 2;
     case ir::OpKind::HardSigmoid: return 3;
     case ir::OpKind::HardSwish:
     case ir::OpKind::Sigmoid: return 4;
@@ -35,6 +36,12 @@ LayerCost layer_cost(const ir::Graph& graph, ir::NodeId id) {
       cost.flops = 2 * cost.macs + (a.bias ? out : 0);
       break;
     }
+    case ir::OpKind::ConvTranspose2d: {  // every input element meets (out_channels / groups) kernels
+      const auto& a = node.attr<ir::ConvTranspose2dAttrs>();
+      cost.macs = graph.node(node.inputs[0]).shape.numel() * (a.out_channels / a.groups) * a.kernel_h * a.kernel_w;
+      cost.flops = 2 * cost.macs + (a.bias ? out : 0);
+      break;
+    }
     case ir::OpKind::Linear: {
       const auto& a = node.attr<ir::LinearAttrs>();
       cost.macs = out * graph.node(node.inputs[0]).shape[1];
@@ -46,6 +53,8 @@ LayerCost layer_cost(const ir::Graph& graph, ir::NodeId id) {
       break;
     case ir::OpKind::Add:
     case ir::OpKind::Mul:
+    case ir::OpKind::Sub:
+    case ir::OpKind::Div:
       cost.flops = out;
       break;
     case ir::OpKind::MaxPool:
@@ -55,6 +64,7 @@ LayerCost layer_cost(const ir::Graph& graph, ir::NodeId id) {
       break;
     }
     case ir::OpKind::GlobalAvgPool:
+    case ir::OpKind::GlobalMaxPool:
       cost.flops = graph.node(node.inputs[0]).shape.numel();
       break;
     case ir::OpKind::Resize:

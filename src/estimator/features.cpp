@@ -59,6 +59,15 @@ detail::NodeSize detail::node_size(const ir::Graph& graph, const ir::Node& node)
       size.params = size.weights + (a.bias ? a.out_channels : 0);
       break;
     }
+    case ir::OpKind::ConvTranspose2d: {
+      const auto& a = node.attr<ir::ConvTranspose2dAttrs>();
+      const ir::Shape& in = graph.node(node.inputs.front()).shape;
+      const int64_t per_input = a.out_channels / a.groups * a.kernel_h * a.kernel_w;
+      size.macs = in.numel() * per_input;
+      size.weights = in.c() * per_input;
+      size.params = size.weights + (a.bias ? a.out_channels : 0);
+      break;
+    }
     case ir::OpKind::Linear: {
       const auto& a = node.attr<ir::LinearAttrs>();
       const int64_t in = graph.node(node.inputs.front()).shape[1];
@@ -92,7 +101,7 @@ ConvVariant conv_variant(const ir::Graph& graph, const ir::Node& node) {
   return groups == graph.node(node.inputs.front()).shape.c() ? ConvVariant::Depthwise : ConvVariant::Grouped;
 }
 
-// The code of one node in a signature: its kind + 1 (<= 23), or 62 / 63 for a depthwise or
+// The code of one node in a signature: its kind + 1 (< 62), or 62 / 63 for a depthwise or
 // grouped conv2d.
 uint64_t node_code(const ir::Graph& graph, const ir::Node& node) {
   switch (conv_variant(graph, node)) {
@@ -178,6 +187,15 @@ detail::RawKey detail::raw_kernel_key(const ir::Graph& graph, const KernelRoles&
       h.add(static_cast<uint64_t>(graph.node(head.inputs.front()).shape.c()));
       break;
     }
+    case ir::OpKind::ConvTranspose2d: {
+      const auto& c = head.attr<ir::ConvTranspose2dAttrs>();
+      for (int64_t v : {c.out_channels, c.kernel_h, c.kernel_w, c.stride_h, c.stride_w, c.pad_top, c.pad_left,
+                        c.pad_bottom, c.pad_right, c.output_padding_h, c.output_padding_w, c.dilation_h,
+                        c.dilation_w, c.groups, int64_t{c.bias}})
+        h.add(static_cast<uint64_t>(v));
+      h.add(static_cast<uint64_t>(graph.node(head.inputs.front()).shape.c()));
+      break;
+    }
     case ir::OpKind::Linear: {
       const auto& l = head.attr<ir::LinearAttrs>();
       h.add(static_cast<uint64_t>(l.out_features));
@@ -255,7 +273,18 @@ FeatureVector detail::span_features(const ir::Graph& graph, NodeSpan kernel, con
       stride_w = a.stride_w;
       break;
     }
+    case ir::OpKind::ConvTranspose2d: {
+      const auto& a = head.attr<ir::ConvTranspose2dAttrs>();
+      kernel_h = a.kernel_h;
+      kernel_w = a.kernel_w;
+      stride_h = a.stride_h;
+      stride_w = a.stride_w;
+      dilation = std::max(a.dilation_h, a.dilation_w);
+      groups = a.groups;
+      break;
+    }
     case ir::OpKind::GlobalAvgPool:
+    case ir::OpKind::GlobalMaxPool:
       kernel_h = stride_h = in.h;
       kernel_w = stride_w = in.w;
       break;

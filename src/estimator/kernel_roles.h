@@ -16,8 +16,8 @@ inline bool is_view_op(ir::OpKind kind) {
 }
 
 inline bool is_head_op(ir::OpKind kind) {
-  return kind == ir::OpKind::Conv2d || kind == ir::OpKind::Linear || kind == ir::OpKind::MaxPool ||
-         kind == ir::OpKind::AvgPool || kind == ir::OpKind::GlobalAvgPool;
+  return ir::is_mac(kind) || kind == ir::OpKind::MaxPool || kind == ir::OpKind::AvgPool ||
+         kind == ir::OpKind::GlobalAvgPool || kind == ir::OpKind::GlobalMaxPool;
 }
 
 struct KernelRoles {

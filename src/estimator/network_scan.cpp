@@ -98,6 +98,7 @@ void NetworkScan::place(const ir::Graph& graph, const MemoryPlan& plan) {
   auto weight_bytes_of = [&](const ir::Node& node, bool folded) -> int64_t {
     switch (node.kind) {
       case OpKind::Conv2d:
+      case OpKind::ConvTranspose2d:
       case OpKind::Linear:
         return node_size(graph, node).weights * weight_element + node.shape[1] * per_channel;
       case OpKind::BatchNorm:
@@ -113,7 +114,7 @@ void NetworkScan::place(const ir::Graph& graph, const MemoryPlan& plan) {
       const ir::NodeId id = kernel_nodes(k)[j];
       const OpKind kind = nodes[static_cast<size_t>(id)].kind;
       weight_bytes += weight_bytes_of(nodes[static_cast<size_t>(id)], after_mac && kind == OpKind::BatchNorm);
-      after_mac = after_mac || kind == OpKind::Conv2d || kind == OpKind::Linear;
+      after_mac = after_mac || ir::is_mac(kind);
     }
   }
   weights_on_chip_ = spec_.weight_cache_bytes > 0 && weight_bytes <= spec_.weight_cache_bytes;
@@ -156,7 +157,14 @@ void NetworkScan::place(const ir::Graph& graph, const MemoryPlan& plan) {
         stride_h = a.stride_h;
         break;
       }
-      if (node.kind == OpKind::GlobalAvgPool || node.kind == OpKind::Resize) return hw::storage_bytes(spec_, shape);
+      if (node.kind == OpKind::ConvTranspose2d) {  // as hw::stripe_bytes
+        const auto& a = node.attr<ir::ConvTranspose2dAttrs>();
+        kernel_h = (a.kernel_h - 1) * a.dilation_h + 1;
+        break;
+      }
+      if (node.kind == OpKind::GlobalAvgPool || node.kind == OpKind::GlobalMaxPool || node.kind == OpKind::Resize ||
+          node.kind == OpKind::Transpose)
+        return hw::storage_bytes(spec_, shape);
     }
     const int64_t block_rows = 4 * spec_.mac_array.micro_block_height;
     const int64_t rows = std::min(shape.h(), 2 * ((block_rows - 1) * stride_h + kernel_h));

@@ -243,14 +243,17 @@ double relu_or_lut_cycles(const VectorUnitSpec& v, OpKind kind) {
     case OpKind::Clip:
       return v.relu_cycles;
     default:
-      return v.lut_cycles;  // sigmoid, swish, hard_swish, hard_sigmoid
+      return v.lut_cycles;  // sigmoid, swish, hard_swish, hard_sigmoid, leaky_relu
   }
 }
 
 double arithmetic_cycles(const VectorUnitSpec& v, OpKind kind) {
   switch (kind) {
     case OpKind::Add:
+    case OpKind::Sub:
       return v.add_cycles;
+    case OpKind::Div:  // a reciprocal from the lookup table, then a multiply
+      return v.lut_cycles + v.mul_cycles;
     case OpKind::Mul:
       return v.mul_cycles;
     case OpKind::BatchNorm:
@@ -283,8 +286,8 @@ KernelShape shape_of(const ir::Graph& graph, const Kernel& kernel) {
   for (ir::NodeId id : kernel.nodes) {
     const ir::Node& node = graph.node(id);
     if (s.head == ir::kNoNode &&
-        (node.kind == OpKind::Conv2d || node.kind == OpKind::Linear || node.kind == OpKind::MaxPool ||
-         node.kind == OpKind::AvgPool || node.kind == OpKind::GlobalAvgPool))
+        (ir::is_mac(node.kind) || node.kind == OpKind::MaxPool || node.kind == OpKind::AvgPool ||
+         node.kind == OpKind::GlobalAvgPool || node.kind == OpKind::GlobalMaxPool))
       s.head = id;
     if (!is_view(node.kind)) {
       s.only_views = false;
@@ -330,6 +333,22 @@ ArrayJob job_of(const ir::Graph& graph, ir::NodeId head) {
       }
       break;
     }
+    case OpKind::ConvTranspose2d: {
+      // As Vela runs it: a stride-1 convolution over the input upsampled with zeros, so every
+      // output pixel costs the whole kernel (the zero taps included).
+      const auto& c = node.attr<ir::ConvTranspose2dAttrs>();
+      job.kind = JobKind::Conv;
+      job.out_h = out.n() * out.h();
+      job.out_w = out.w();
+      job.taps_h = c.kernel_h;
+      job.taps_w = c.kernel_w;
+      job.kernel_h = (c.kernel_h - 1) * c.dilation_h + 1;
+      job.kernel_w = (c.kernel_w - 1) * c.dilation_w + 1;
+      job.groups = c.groups;
+      job.in_depth = in.c() / c.groups;
+      job.out_depth = out.c() / c.groups;
+      break;
+    }
     case OpKind::Linear:  // a 1x1 convolution over a 1 x batch image
       job.kind = JobKind::Conv;
       job.out_h = 1;
@@ -338,6 +357,7 @@ ArrayJob job_of(const ir::Graph& graph, ir::NodeId head) {
       job.out_depth = out[1];
       break;
     case OpKind::GlobalAvgPool:
+    case OpKind::GlobalMaxPool:
       job.kind = JobKind::Pool;
       job.out_h = out.n();
       job.out_w = 1;
@@ -394,7 +414,7 @@ double output_stage_cycles(const AcceleratorSpec& spec, const ir::Graph& graph, 
   for (ir::NodeId id : kernel.nodes) {
     OpKind kind = graph.node(id).kind;
     if (ir::is_activation(kind)) cycles = std::max(cycles, relu_or_lut_cycles(v, kind));
-    if (kind == OpKind::Add || kind == OpKind::Mul) cycles = std::max(cycles, arithmetic_cycles(v, kind));
+    if (ir::is_elementwise_binary(kind)) cycles = std::max(cycles, arithmetic_cycles(v, kind));
   }
   return cycles;
 }

@@ -32,7 +32,13 @@ int64_t stripe_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, const 
       stride_h = a.stride_h;
       break;
     }
-    if (node.kind == ir::OpKind::GlobalAvgPool || node.kind == ir::OpKind::Resize) {
+    if (node.kind == ir::OpKind::ConvTranspose2d) {  // an output row reads up to kernel rows of input
+      const auto& a = node.attr<ir::ConvTranspose2dAttrs>();
+      kernel_h = (a.kernel_h - 1) * a.dilation_h + 1;
+      break;
+    }
+    if (node.kind == ir::OpKind::GlobalAvgPool || node.kind == ir::OpKind::GlobalMaxPool ||
+        node.kind == ir::OpKind::Resize || node.kind == ir::OpKind::Transpose) {
       return storage_bytes(spec, shape);  // reads the whole tensor
     }
   }
@@ -60,6 +66,7 @@ int64_t node_weight_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, i
   const int64_t per_channel = spec.precision == ir::Precision::Fp16 ? 2 : 10;
   switch (node.kind) {
     case ir::OpKind::Conv2d:
+    case ir::OpKind::ConvTranspose2d:
     case ir::OpKind::Linear: {
       int64_t weights = node.params.empty() ? 0 : node.params[0].shape.numel();
       int64_t out_channels = node.shape[1];
@@ -78,7 +85,7 @@ int64_t kernel_weight_bytes(const AcceleratorSpec& spec, const ir::Graph& graph,
   for (ir::NodeId id : kernel.nodes) {
     const ir::Node& node = graph.node(id);
     bytes += node_weight_bytes(spec, graph, id, after_mac && node.kind == ir::OpKind::BatchNorm);
-    after_mac = after_mac || node.kind == ir::OpKind::Conv2d || node.kind == ir::OpKind::Linear;
+    after_mac = after_mac || ir::is_mac(node.kind);
   }
   return bytes;
 }

@@ -1,6 +1,8 @@
 // Shape inference and parameter shapes for every operator kind.
 #include "hwnas/ir/infer_shape.h"
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -48,6 +50,59 @@ Result<Shape> infer_conv(const Conv2dAttrs& a, const Shape& x) {
   int64_t w = window_out(x.w(), a.pad_left, a.pad_right, a.kernel_w, a.stride_w, a.dilation_w, false);
   if (h <= 0 || w <= 0) return fail("kernel does not fit the padded input " + str(x));
   return Shape{x.n(), a.out_channels, h, w};
+}
+
+Result<Shape> infer_conv_transpose(const ConvTranspose2dAttrs& a, const Shape& x) {
+  if (auto r = need_rank(x, 4, "conv_transpose2d"); !r) return r;
+  if (a.out_channels <= 0) return fail("out_channels must be positive, got " + std::to_string(a.out_channels));
+  if (a.kernel_h <= 0 || a.kernel_w <= 0) return fail("kernel sizes must be positive");
+  if (a.stride_h <= 0 || a.stride_w <= 0) return fail("strides must be positive");
+  if (a.dilation_h <= 0 || a.dilation_w <= 0) return fail("dilations must be positive");
+  if (a.pad_top < 0 || a.pad_left < 0 || a.pad_bottom < 0 || a.pad_right < 0)
+    return fail("paddings must not be negative");
+  if (a.output_padding_h < 0 || a.output_padding_w < 0) return fail("output paddings must not be negative");
+  if (a.output_padding_h >= std::max(a.stride_h, a.dilation_h) ||
+      a.output_padding_w >= std::max(a.stride_w, a.dilation_w))
+    return fail("output padding must be smaller than the stride or the dilation");
+  if (a.groups <= 0) return fail("groups must be positive, got " + std::to_string(a.groups));
+  if (x.c() % a.groups != 0 || a.out_channels % a.groups != 0)
+    return fail("input channels " + std::to_string(x.c()) + " and out_channels " + std::to_string(a.out_channels) +
+                " must both be divisible by groups=" + std::to_string(a.groups));
+  int64_t h = (x.h() - 1) * a.stride_h - a.pad_top - a.pad_bottom + a.dilation_h * (a.kernel_h - 1) +
+              a.output_padding_h + 1;
+  int64_t w = (x.w() - 1) * a.stride_w - a.pad_left - a.pad_right + a.dilation_w * (a.kernel_w - 1) +
+              a.output_padding_w + 1;
+  if (h <= 0 || w <= 0) return fail("paddings leave no output for the input " + str(x));
+  return Shape{x.n(), a.out_channels, h, w};
+}
+
+Result<Shape> infer_transpose(const TransposeAttrs& a, const Shape& x) {
+  if (a.perm.size() != x.rank())
+    return fail("transpose perm has " + std::to_string(a.perm.size()) + " entries for the rank-" +
+                std::to_string(x.rank()) + " input " + str(x));
+  std::vector<bool> seen(x.rank(), false);
+  Shape out = x;
+  for (size_t i = 0; i < a.perm.size(); ++i) {
+    int64_t p = a.perm[i];
+    if (p < 0 || p >= static_cast<int64_t>(x.rank()) || seen[static_cast<size_t>(p)])
+      return fail("transpose perm is not a permutation of 0.." + std::to_string(x.rank() - 1));
+    seen[static_cast<size_t>(p)] = true;
+    out[i] = x[static_cast<size_t>(p)];
+  }
+  return out;
+}
+
+Result<Shape> infer_slice(const SliceAttrs& a, const Shape& x) {
+  int64_t axis = a.axis < 0 ? a.axis + static_cast<int64_t>(x.rank()) : a.axis;
+  if (axis < 0 || axis >= static_cast<int64_t>(x.rank()))
+    return fail("slice axis " + std::to_string(a.axis) + " is out of range for " + str(x));
+  int64_t extent = x[static_cast<size_t>(axis)];
+  if (a.start < 0 || a.end > extent || a.start >= a.end)
+    return fail("slice [" + std::to_string(a.start) + ", " + std::to_string(a.end) + ") of axis " +
+                std::to_string(axis) + " is empty or outside [0, " + std::to_string(extent) + ")");
+  Shape out = x;
+  out[static_cast<size_t>(axis)] = a.end - a.start;
+  return out;
 }
 
 Result<Shape> infer_pool(const PoolAttrs& a, const Shape& x, const char* what) {
@@ -139,6 +194,18 @@ std::optional<std::string> attrs_out_of_range(const Attrs& attrs) {
         } else if constexpr (std::is_same_v<A, Conv2dAttrs>) {
           return out_of_range({a.out_channels, a.kernel_h, a.kernel_w, a.stride_h, a.stride_w, a.pad_top, a.pad_left,
                                a.pad_bottom, a.pad_right, a.dilation_h, a.dilation_w, a.groups});
+        } else if constexpr (std::is_same_v<A, ConvTranspose2dAttrs>) {
+          return out_of_range({a.out_channels, a.kernel_h, a.kernel_w, a.stride_h, a.stride_w, a.pad_top, a.pad_left,
+                               a.pad_bottom, a.pad_right, a.output_padding_h, a.output_padding_w, a.dilation_h,
+                               a.dilation_w, a.groups});
+        } else if constexpr (std::is_same_v<A, TransposeAttrs>) {
+          for (int64_t d : a.perm)
+            if (d > kMaxExtent || d < -kMaxExtent) return "transpose perm entry " + std::to_string(d) + " is out of range";
+          return std::nullopt;
+        } else if constexpr (std::is_same_v<A, ChannelShuffleAttrs>) {
+          return out_of_range({a.groups});
+        } else if constexpr (std::is_same_v<A, SliceAttrs>) {
+          return out_of_range({a.axis, a.start, a.end});
         } else if constexpr (std::is_same_v<A, LinearAttrs>) {
           return out_of_range({a.out_features});
         } else if constexpr (std::is_same_v<A, PoolAttrs>) {
@@ -204,6 +271,8 @@ Result<Shape> infer_unchecked(OpKind kind, const Attrs& attrs, const std::vector
     }
     case OpKind::Conv2d:
       return infer_conv(std::get<Conv2dAttrs>(attrs), in[0]);
+    case OpKind::ConvTranspose2d:
+      return infer_conv_transpose(std::get<ConvTranspose2dAttrs>(attrs), in[0]);
     case OpKind::Linear: {
       const auto& a = std::get<LinearAttrs>(attrs);
       if (in[0].rank() != 2) return fail("linear expects a rank-2 input [N, features], got " + str(in[0]));
@@ -228,8 +297,15 @@ Result<Shape> infer_unchecked(OpKind kind, const Attrs& attrs, const std::vector
     case OpKind::Sigmoid:
     case OpKind::Swish:
       return in[0];
+    case OpKind::LeakyRelu: {
+      const auto& a = std::get<LeakyReluAttrs>(attrs);
+      if (!std::isfinite(a.alpha)) return fail("leaky_relu alpha must be finite");
+      return in[0];
+    }
     case OpKind::Add:
-    case OpKind::Mul: {
+    case OpKind::Mul:
+    case OpKind::Sub:
+    case OpKind::Div: {
       auto out = broadcast(in[0], in[1]);
       if (!out) return out;
       // The result must keep the first operand's shape: a feature map times a gate, not a growth.
@@ -261,6 +337,22 @@ Result<Shape> infer_unchecked(OpKind kind, const Attrs& attrs, const std::vector
       if (auto r = need_rank(in[0], 4, "global_avg_pool"); !r) return r;
       return Shape{in[0].n(), in[0].c(), 1, 1};
     }
+    case OpKind::GlobalMaxPool: {
+      if (auto r = need_rank(in[0], 4, "global_max_pool"); !r) return r;
+      return Shape{in[0].n(), in[0].c(), 1, 1};
+    }
+    case OpKind::Transpose:
+      return infer_transpose(std::get<TransposeAttrs>(attrs), in[0]);
+    case OpKind::ChannelShuffle: {
+      const auto& a = std::get<ChannelShuffleAttrs>(attrs);
+      if (auto r = need_rank(in[0], 4, "channel_shuffle"); !r) return r;
+      if (a.groups <= 0 || in[0].c() % a.groups != 0)
+        return fail("channel_shuffle groups=" + std::to_string(a.groups) + " does not divide the " +
+                    std::to_string(in[0].c()) + " channels");
+      return in[0];
+    }
+    case OpKind::Slice:
+      return infer_slice(std::get<SliceAttrs>(attrs), in[0]);
     case OpKind::Resize: {
       const auto& a = std::get<ResizeAttrs>(attrs);
       if (auto r = need_rank(in[0], 4, "resize"); !r) return r;
@@ -305,6 +397,12 @@ std::vector<Param> make_params(OpKind kind, const Attrs& attrs, const std::vecto
     case OpKind::Conv2d: {
       const auto& a = std::get<Conv2dAttrs>(attrs);
       std::vector<Param> p{{"weight", Shape{a.out_channels, in[0].c() / a.groups, a.kernel_h, a.kernel_w}, true, {}}};
+      if (a.bias) p.push_back({"bias", Shape{a.out_channels}, true, {}});
+      return p;
+    }
+    case OpKind::ConvTranspose2d: {
+      const auto& a = std::get<ConvTranspose2dAttrs>(attrs);
+      std::vector<Param> p{{"weight", Shape{in[0].c(), a.out_channels / a.groups, a.kernel_h, a.kernel_w}, true, {}}};
       if (a.bias) p.push_back({"bias", Shape{a.out_channels}, true, {}});
       return p;
     }

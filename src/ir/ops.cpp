@@ -82,12 +82,23 @@ bool is_activation(OpKind kind) {
     case OpKind::HardSigmoid:
     case OpKind::Sigmoid:
     case OpKind::Swish:
+    case OpKind::LeakyRelu:
       return true;
     default:
       return false;
   }
 }
 
-bool is_elementwise_binary(OpKind kind) { return kind == OpKind::Add || kind == OpKind::Mul; }
+bool is_elementwise_binary(OpKind kind) {
+  return kind == OpKind::Add || kind == OpKind::Mul || kind == OpKind::Sub || kind == OpKind::Div;
+}
+
+bool is_mac(OpKind kind) {
+  return kind == OpKind::Conv2d || kind == OpKind::ConvTranspose2d || kind == OpKind::Linear;
+}
+
+bool is_data_movement(OpKind kind) {
+  return kind == OpKind::Transpose || kind == OpKind::ChannelShuffle || kind == OpKind::Slice;
+}
 
 }  // namespace hwnas::ir

@@ -166,6 +166,19 @@ Status Exporter::export_node(const ir::Node& n) {
       set_int(node, "group", a.groups);
       return {};
     }
+    case ir::OpKind::ConvTranspose2d: {
+      const auto& a = n.attr<ir::ConvTranspose2dAttrs>();
+      std::vector<std::string> inputs{input(0)};
+      inputs.insert(inputs.end(), params.begin(), params.end());
+      auto& node = add_node("ConvTranspose", n.name, inputs, n.name);
+      set_ints(node, "kernel_shape", {a.kernel_h, a.kernel_w});
+      set_ints(node, "strides", {a.stride_h, a.stride_w});
+      set_ints(node, "pads", {a.pad_top, a.pad_left, a.pad_bottom, a.pad_right});
+      set_ints(node, "dilations", {a.dilation_h, a.dilation_w});
+      set_ints(node, "output_padding", {a.output_padding_h, a.output_padding_w});
+      set_int(node, "group", a.groups);
+      return {};
+    }
     case ir::OpKind::Linear: {
       std::vector<std::string> inputs{input(0)};
       inputs.insert(inputs.end(), params.begin(), params.end());
@@ -221,10 +234,20 @@ Status Exporter::export_node(const ir::Node& n) {
       set_float(node, "beta", a.beta);
       return {};
     }
+    case ir::OpKind::LeakyRelu: {
+      auto& node = add_node("LeakyRelu", n.name, {input(0)}, n.name);
+      set_float(node, "alpha", n.attr<ir::LeakyReluAttrs>().alpha);
+      return {};
+    }
     case ir::OpKind::Add:
     case ir::OpKind::Mul:
-      add_node(n.kind == ir::OpKind::Add ? "Add" : "Mul", n.name, {input(0), input(1)}, n.name);
+    case ir::OpKind::Sub:
+    case ir::OpKind::Div: {
+      const char* op = n.kind == ir::OpKind::Add ? "Add" : n.kind == ir::OpKind::Mul ? "Mul"
+                       : n.kind == ir::OpKind::Sub ? "Sub" : "Div";
+      add_node(op, n.name, {input(0), input(1)}, n.name);
       return {};
+    }
     case ir::OpKind::Concat: {
       std::vector<std::string> inputs;
       for (size_t i = 0; i < n.inputs.size(); ++i) inputs.push_back(input(i));
@@ -247,6 +270,34 @@ Status Exporter::export_node(const ir::Node& n) {
     case ir::OpKind::GlobalAvgPool:
       add_node("GlobalAveragePool", n.name, {input(0)}, n.name);
       return {};
+    case ir::OpKind::GlobalMaxPool:
+      add_node("GlobalMaxPool", n.name, {input(0)}, n.name);
+      return {};
+    case ir::OpKind::Transpose: {
+      auto& node = add_node("Transpose", n.name, {input(0)}, n.name);
+      set_ints(node, "perm", n.attr<ir::TransposeAttrs>().perm);
+      return {};
+    }
+    case ir::OpKind::ChannelShuffle: {  // the Reshape-Transpose-Reshape PyTorch writes
+      const ir::Shape& s = n.shape;
+      const int64_t groups = n.attr<ir::ChannelShuffleAttrs>().groups;
+      std::string grouped = fresh(n.name + "/grouped"), swapped = fresh(n.name + "/transposed");
+      add_node("Reshape", grouped,
+               {input(0), int_initializer(n.name + ".grouped_shape", {s.n(), groups, s.c() / groups, s.h(), s.w()})},
+               grouped);
+      auto& transpose = add_node("Transpose", swapped, {grouped}, swapped);
+      set_ints(transpose, "perm", {0, 2, 1, 3, 4});
+      add_node("Reshape", n.name, {swapped, int_initializer(n.name + ".shape", s.dims)}, n.name);
+      return {};
+    }
+    case ir::OpKind::Slice: {
+      const auto& a = n.attr<ir::SliceAttrs>();
+      add_node("Slice", n.name,
+               {input(0), int_initializer(n.name + ".starts", {a.start}), int_initializer(n.name + ".ends", {a.end}),
+                int_initializer(n.name + ".axes", {a.axis})},
+               n.name);
+      return {};
+    }
     case ir::OpKind::Resize: {
       const auto& a = n.attr<ir::ResizeAttrs>();
       const ir::Shape& in = ir_.node(n.inputs.at(0)).shape;

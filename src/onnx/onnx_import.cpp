@@ -4,6 +4,7 @@
 // nodes that survived to an ir::Graph in plan order, so the IR keeps the file's node order.
 #include "hwnas/onnx/onnx_import.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <fstream>
@@ -82,7 +83,7 @@ const std::string& output_name(const onnx::NodeProto& node, int i) {
 
 // The (ONNX operator, input index) pairs that carry weights, for telling param inputs from data.
 bool is_weight_slot(const std::string& op, int index) {
-  if (op == "Conv") return index == 1 || index == 2;
+  if (op == "Conv" || op == "ConvTranspose") return index == 1 || index == 2;
   if (op == "BatchNormalization") return index >= 1 && index <= 4;
   if (op == "Gemm") return index == 1 || index == 2;
   if (op == "MatMul") return index == 1;
@@ -172,6 +173,18 @@ class Importer {
   Status convert_resize(const onnx::NodeProto& node);
   Status convert_pad(const onnx::NodeProto& node);
   Status convert_softmax(const onnx::NodeProto& node);
+  Status convert_binary(const onnx::NodeProto& node, ir::OpKind kind);
+  Status convert_conv_transpose(const onnx::NodeProto& node);
+  Status convert_reduce_mean(const onnx::NodeProto& node);
+  Status convert_transpose(const onnx::NodeProto& node);
+  Status convert_slice(const onnx::NodeProto& node);
+  Status convert_split(const onnx::NodeProto& node);
+  Status convert_squeeze(const onnx::NodeProto& node, bool unsqueeze);
+  Status convert_upsample(const onnx::NodeProto& node);
+  Result<std::vector<int64_t>> axes_of(const onnx::NodeProto& node, int input, const std::string& attribute,
+                                       int64_t rank, bool required);
+  Result<int> plan_slices(int source, const std::vector<ir::SliceAttrs>& slices, const onnx::NodeProto& node);
+  Result<bool> fuse_channel_shuffle(const onnx::NodeProto& node, int source, const ir::Shape& target);
   Status check_unused_output(const onnx::NodeProto& node, int i, const std::string& what);
   Status check_declared_shape(const onnx::ValueInfoProto& info);
 
@@ -920,6 +933,11 @@ Status Importer::convert_reshape(const onnx::NodeProto& node) {
   }
   if (auto n = checked_numel(resolved, kMaxTensorElements); !n)
     return node_error("shape " + n.error().message);
+  auto out = ir::infer_shape(ir::OpKind::Reshape, ir::ReshapeAttrs{target}, {in});
+  if (!out) return node_error(out.error().message);
+  auto shuffled = fuse_channel_shuffle(node, *x, *out);
+  if (!shuffled) return shuffled.error();
+  if (*shuffled) return {};
   return convert_unary(node, ir::OpKind::Reshape, ir::ReshapeAttrs{target});
 }
 
@@ -1068,10 +1086,415 @@ Status Importer::convert_softmax(const onnx::NodeProto& node) {
   return convert_unary(node, ir::OpKind::Softmax, ir::SoftmaxAttrs{*axis});
 }
 
+// ---------------------------------------------------------------- layout and reduction operators
+
+Status Importer::convert_binary(const onnx::NodeProto& node, ir::OpKind kind) {
+  auto a = tensor_input(node, 0);
+  if (!a) return a.error();
+  auto b = tensor_input(node, 1);
+  if (!b) return b.error();
+  auto p = plan_node(kind, ir::NoAttrs{}, {*a, *b}, node);
+  if (!p) return p.error();
+  bind(output_name(node, 0), *p);
+  return {};
+}
+
+Status Importer::convert_conv_transpose(const onnx::NodeProto& node) {
+  auto x = tensor_input(node, 0);
+  if (!x) return x.error();
+  auto w = weight_input(node, 1, "weight");
+  if (!w) return w.error();
+  std::optional<Weight> b;
+  if (has_input(node, 2)) {
+    auto bias = weight_input(node, 2, "bias");
+    if (!bias) return bias.error();
+    b = std::move(bias.value());
+  }
+  if (w->dims.size() != 4)
+    return node_error("only 2-D transposed convolutions are supported; weight '" + w->name + "' has shape [" +
+                      dims_to_string(w->dims) + "]");
+  const ir::Shape in = shape_of(*x);
+  if (in.rank() != 4) return node_error("expects a rank-4 NCHW input, got [" + in.to_string() + "]");
+  auto group = attr_int(node, "group", 1);
+  if (!group) return node_error(group.error().message);
+  if (*group < 1 || *group > kMaxDim) return node_error("group " + std::to_string(*group) + " is out of range");
+  const int64_t kh = w->dims[2], kw = w->dims[3];
+  if (w->dims[0] != in.c())
+    return node_error("channel mismatch: weight '" + w->name + "' of shape [" + dims_to_string(w->dims) +
+                      "] expects " + std::to_string(w->dims[0]) + " input channels but the input [" +
+                      in.to_string() + "] has " + std::to_string(in.c()));
+  if (w->dims[1] < 1 || kh < 1 || kw < 1 || kh > kMaxWindow || kw > kMaxWindow || w->dims[1] > kMaxDim)
+    return node_error("weight '" + w->name + "' has an invalid shape [" + dims_to_string(w->dims) + "]");
+  auto kernel = attr_ints(node, "kernel_shape");
+  if (!kernel) return node_error(kernel.error().message);
+  if (kernel->has_value() && **kernel != std::vector<int64_t>{kh, kw})
+    return node_error("kernel_shape [" + dims_to_string(**kernel) + "] does not match weight '" + w->name + "' [" +
+                      dims_to_string(w->dims) + "]");
+  auto strides = ints_attr(node, "strides", 2, {1, 1}, 1, kMaxWindow);
+  if (!strides) return strides.error();
+  auto dilations = ints_attr(node, "dilations", 2, {1, 1}, 1, kMaxWindow);
+  if (!dilations) return dilations.error();
+  auto pads = ints_attr(node, "pads", 4, {0, 0, 0, 0}, 0, kMaxWindow);
+  if (!pads) return pads.error();
+  auto output_padding = ints_attr(node, "output_padding", 2, {0, 0}, 0, kMaxWindow);
+  if (!output_padding) return output_padding.error();
+  auto output_shape = attr_ints(node, "output_shape");
+  if (!output_shape) return node_error(output_shape.error().message);
+  auto mode = attr_string(node, "auto_pad", "NOTSET");
+  if (!mode) return node_error(mode.error().message);
+  if (*mode != "NOTSET" && *mode != "VALID" && *mode != "SAME_UPPER" && *mode != "SAME_LOWER")
+    return node_error("auto_pad '" + *mode + "' is not supported");
+  if (*mode == "VALID") *pads = {0, 0, 0, 0};
+  if (output_shape->has_value() || mode->rfind("SAME", 0) == 0) {
+    // The pads that give the requested output size (ONNX ConvTranspose: total = stride * (in - 1) +
+    // output_padding + (k - 1) * dilation + 1 - out, split as auto_pad says).
+    std::vector<int64_t> target{in.h() * (*strides)[0], in.w() * (*strides)[1]};
+    if (output_shape->has_value()) {
+      const std::vector<int64_t>& os = **output_shape;
+      if (os.size() != 2 && os.size() != 4) return node_error("output_shape must hold 2 (or 4) values");
+      target = {os[os.size() - 2], os[os.size() - 1]};
+    }
+    const int64_t k[2] = {kh, kw};
+    for (int axis = 0; axis < 2; ++axis) {
+      const auto a = static_cast<size_t>(axis);
+      int64_t total = (*strides)[a] * (in[2 + a] - 1) + (*output_padding)[a] + (k[axis] - 1) * (*dilations)[a] + 1 -
+                      target[a];
+      if (total < 0) return node_error("output_shape is larger than the transposed convolution can produce");
+      int64_t begin = *mode == "SAME_UPPER" ? total / 2 : total - total / 2;
+      (*pads)[a] = begin;
+      (*pads)[a + 2] = total - begin;
+    }
+  }
+  const int64_t out_channels = w->dims[1] * *group;
+  if (b && b->numel() != out_channels)
+    return node_error("shape mismatch: bias '" + b->name + "' has shape [" + dims_to_string(b->dims) +
+                      "], expected [" + std::to_string(out_channels) + "]");
+  ir::ConvTranspose2dAttrs a;
+  a.out_channels = out_channels;
+  a.kernel_h = kh;
+  a.kernel_w = kw;
+  a.stride_h = (*strides)[0];
+  a.stride_w = (*strides)[1];
+  a.dilation_h = (*dilations)[0];
+  a.dilation_w = (*dilations)[1];
+  a.pad_top = (*pads)[0];
+  a.pad_left = (*pads)[1];
+  a.pad_bottom = (*pads)[2];
+  a.pad_right = (*pads)[3];
+  a.output_padding_h = (*output_padding)[0];
+  a.output_padding_w = (*output_padding)[1];
+  a.groups = *group;
+  a.bias = b.has_value();
+  auto p = plan_node(ir::OpKind::ConvTranspose2d, a, {*x}, node);
+  if (!p) return p.error();
+  if (auto st = set_param(*p, 0, *w); !st) return st;
+  if (b)
+    if (auto st = set_param(*p, 1, *b); !st) return st;
+  bind(output_name(node, 0), *p);
+  return {};
+}
+
+Result<std::vector<int64_t>> Importer::axes_of(const onnx::NodeProto& node, int input, const std::string& attribute,
+                                               int64_t rank, bool required) {
+  std::vector<int64_t> axes;
+  if (input >= 0) {
+    if (has_input(node, input)) {
+      auto t = constant_input(node, input, "axes");
+      if (!t) return t.error();
+      if ((*t)->is_float) return node_error("axes must be integers");
+      axes = (*t)->ints;
+    }
+  } else {
+    auto a = attr_ints(node, attribute);
+    if (!a) return node_error(a.error().message);
+    if (a->has_value()) axes = **a;
+  }
+  if (axes.empty() && required) return node_error("axes are missing");
+  std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(rank, 0)), false);
+  for (int64_t& axis : axes) {
+    if (axis < -rank || axis >= rank)
+      return node_error("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+    if (axis < 0) axis += rank;
+    if (seen[static_cast<size_t>(axis)]) return node_error("axis " + std::to_string(axis) + " is listed twice");
+    seen[static_cast<size_t>(axis)] = true;
+  }
+  std::sort(axes.begin(), axes.end());
+  return axes;
+}
+
+Status Importer::convert_reduce_mean(const onnx::NodeProto& node) {
+  auto x = tensor_input(node, 0);
+  if (!x) return x.error();
+  const ir::Shape in = shape_of(*x);
+  auto axes = axes_of(node, -1, "axes", static_cast<int64_t>(in.rank()), false);
+  if (!axes) return axes.error();
+  auto keepdims = attr_int(node, "keepdims", 1);
+  if (!keepdims) return node_error(keepdims.error().message);
+  if (in.rank() != 4 || *axes != std::vector<int64_t>{2, 3})
+    return node_error("ReduceMean over axes [" + dims_to_string(*axes) + "] of [" + in.to_string() +
+                      "] is not supported (only the spatial mean over H and W of an NCHW tensor)");
+  auto pool = plan_node(ir::OpKind::GlobalAvgPool, ir::NoAttrs{}, {*x}, node);
+  if (!pool) return pool.error();
+  int result = *pool;
+  if (*keepdims == 0) {
+    auto flat = plan_node(ir::OpKind::Flatten, ir::FlattenAttrs{1}, {*pool}, node);
+    if (!flat) return flat.error();
+    plan_[static_cast<size_t>(*pool)].uses = 1;
+    result = *flat;
+  }
+  bind(output_name(node, 0), result);
+  return {};
+}
+
+Status Importer::convert_transpose(const onnx::NodeProto& node) {
+  auto x = tensor_input(node, 0);
+  if (!x) return x.error();
+  const auto rank = static_cast<int64_t>(shape_of(*x).rank());
+  auto perm = attr_ints(node, "perm");
+  if (!perm) return node_error(perm.error().message);
+  std::vector<int64_t> order;
+  if (perm->has_value()) {
+    order = **perm;
+  } else {
+    for (int64_t d = rank - 1; d >= 0; --d) order.push_back(d);  // ONNX default: reverse the dims
+  }
+  bool identity = static_cast<int64_t>(order.size()) == rank;
+  for (size_t d = 0; d < order.size() && identity; ++d) identity = order[d] == static_cast<int64_t>(d);
+  if (identity) {
+    alias(output_name(node, 0), Value{Value::Kind::Tensor, *x, nullptr, {}});
+    return {};
+  }
+  return convert_unary(node, ir::OpKind::Transpose, ir::TransposeAttrs{order});
+}
+
+Result<bool> Importer::fuse_channel_shuffle(const onnx::NodeProto& node, int source, const ir::Shape& target) {
+  // Reshape [N, C, H, W] -> [N, g, C/g, H, W], Transpose (0, 2, 1, 3, 4), Reshape back to [N, C, H, W].
+  PlannedNode& transpose = plan_[static_cast<size_t>(source)];
+  if (!transpose.alive || transpose.uses != 1 || transpose.kind != ir::OpKind::Transpose) return false;
+  if (std::get<ir::TransposeAttrs>(transpose.attrs).perm != std::vector<int64_t>{0, 2, 1, 3, 4}) return false;
+  PlannedNode& grouped = plan_[static_cast<size_t>(transpose.inputs[0])];
+  if (!grouped.alive || grouped.uses != 1 || grouped.kind != ir::OpKind::Reshape) return false;
+  const int input = grouped.inputs[0];
+  const ir::Shape& x = shape_of(input);
+  const ir::Shape& g = grouped.shape;
+  if (x.rank() != 4 || !(target == x) || g.rank() != 5) return false;
+  if (g[0] != x[0] || g[1] * g[2] != x[1] || g[3] != x[2] || g[4] != x[3]) return false;
+  transpose.alive = false;
+  grouped.alive = false;
+  auto p = plan_node(ir::OpKind::ChannelShuffle, ir::ChannelShuffleAttrs{g[1]}, {input}, node);
+  if (!p) return p.error();
+  bind(output_name(node, 0), *p);
+  return true;
+}
+
+Result<int> Importer::plan_slices(int source, const std::vector<ir::SliceAttrs>& slices,
+                                  const onnx::NodeProto& node) {
+  int current = source;
+  for (const ir::SliceAttrs& slice : slices) {
+    auto p = plan_node(ir::OpKind::Slice, slice, {current}, node);
+    if (!p) return p.error();
+    if (current != source) plan_[static_cast<size_t>(current)].uses = 1;
+    current = *p;
+  }
+  return current;
+}
+
+Status Importer::convert_slice(const onnx::NodeProto& node) {
+  auto x = tensor_input(node, 0);
+  if (!x) return x.error();
+  const ir::Shape in = shape_of(*x);
+  const auto rank = static_cast<int64_t>(in.rank());
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (opset_ < 10) {
+    for (auto [name, into] : {std::pair{"starts", &starts}, std::pair{"ends", &ends}, std::pair{"axes", &axes}}) {
+      auto v = attr_ints(node, name);
+      if (!v) return node_error(v.error().message);
+      if (v->has_value()) *into = **v;
+    }
+  } else {
+    const char* names[] = {"starts", "ends", "axes", "steps"};
+    std::vector<int64_t>* into[] = {&starts, &ends, &axes, &steps};
+    for (int i = 1; i <= 4; ++i) {
+      if (!has_input(node, i)) continue;
+      auto t = constant_input(node, i, names[i - 1]);
+      if (!t) return t.error();
+      if ((*t)->is_float) return node_error(std::string(names[i - 1]) + " must be integers");
+      *into[i - 1] = (*t)->ints;
+    }
+  }
+  if (starts.size() != ends.size()) return node_error("starts and ends differ in length");
+  if (axes.empty())
+    for (size_t k = 0; k < starts.size(); ++k) axes.push_back(static_cast<int64_t>(k));
+  if (axes.size() != starts.size() || (!steps.empty() && steps.size() != starts.size()))
+    return node_error("starts, ends, axes and steps differ in length");
+  std::vector<ir::SliceAttrs> slices;
+  for (size_t k = 0; k < starts.size(); ++k) {
+    int64_t axis = axes[k];
+    if (axis < -rank || axis >= rank) return node_error("axis " + std::to_string(axis) + " is out of range");
+    if (axis < 0) axis += rank;
+    if (!steps.empty() && steps[k] != 1)
+      return node_error("Slice with step " + std::to_string(steps[k]) + " is not supported (only step 1)");
+    const int64_t dim = in[static_cast<size_t>(axis)];
+    auto clamp = [dim](int64_t v) { return std::clamp<int64_t>(v < 0 ? std::max(v, -dim) + dim : v, 0, dim); };
+    const int64_t begin = clamp(starts[k]), end = clamp(ends[k]);
+    if (begin >= end)
+      return node_error("the slice [" + std::to_string(starts[k]) + ", " + std::to_string(ends[k]) + ") of axis " +
+                        std::to_string(axis) + " (size " + std::to_string(dim) + ") is empty");
+    if (begin == 0 && end == dim) continue;  // the whole axis
+    slices.push_back(ir::SliceAttrs{axis, begin, end});
+  }
+  auto result = plan_slices(*x, slices, node);
+  if (!result) return result.error();
+  if (*result == *x) {
+    alias(output_name(node, 0), Value{Value::Kind::Tensor, *x, nullptr, {}});
+    return {};
+  }
+  bind(output_name(node, 0), *result);
+  return {};
+}
+
+Status Importer::convert_split(const onnx::NodeProto& node) {
+  auto x = tensor_input(node, 0);
+  if (!x) return x.error();
+  const ir::Shape in = shape_of(*x);
+  const auto rank = static_cast<int64_t>(in.rank());
+  auto axis = attr_int(node, "axis", 0);
+  if (!axis) return node_error(axis.error().message);
+  if (*axis < -rank || *axis >= rank) return node_error("axis " + std::to_string(*axis) + " is out of range");
+  if (*axis < 0) *axis += rank;
+  const int64_t dim = in[static_cast<size_t>(*axis)];
+  std::vector<int64_t> sizes;
+  if (opset_ >= 13) {
+    if (has_input(node, 1)) {
+      auto t = constant_input(node, 1, "split");
+      if (!t) return t.error();
+      if ((*t)->is_float) return node_error("split must be integers");
+      sizes = (*t)->ints;
+    }
+  } else {
+    auto v = attr_ints(node, "split");
+    if (!v) return node_error(v.error().message);
+    if (v->has_value()) sizes = **v;
+  }
+  const int parts = node.output_size();
+  if (parts < 1) return node_error("Split has no outputs");
+  if (sizes.empty()) {
+    if (dim % parts != 0)
+      return node_error("axis " + std::to_string(*axis) + " of size " + std::to_string(dim) +
+                        " does not split into " + std::to_string(parts) + " equal parts");
+    sizes.assign(static_cast<size_t>(parts), dim / parts);
+  }
+  if (static_cast<int>(sizes.size()) != parts)
+    return node_error("split lists " + std::to_string(sizes.size()) + " sizes for " + std::to_string(parts) +
+                      " outputs");
+  int64_t offset = 0;
+  for (int i = 0; i < parts; ++i) {
+    const int64_t size = sizes[static_cast<size_t>(i)];
+    if (size < 1 || offset + size > dim)
+      return node_error("split sizes [" + dims_to_string(sizes) + "] do not fit axis " + std::to_string(*axis) +
+                        " of size " + std::to_string(dim));
+    if (!output_name(node, i).empty()) {
+      if (size == dim) {
+        alias(output_name(node, i), Value{Value::Kind::Tensor, *x, nullptr, {}});
+      } else {
+        auto p = plan_node(ir::OpKind::Slice, ir::SliceAttrs{*axis, offset, offset + size}, {*x}, node);
+        if (!p) return p.error();
+        bind(output_name(node, i), *p);
+      }
+    }
+    offset += size;
+  }
+  if (offset != dim)
+    return node_error("split sizes [" + dims_to_string(sizes) + "] do not add up to axis " + std::to_string(*axis) +
+                      " of size " + std::to_string(dim));
+  return {};
+}
+
+Status Importer::convert_squeeze(const onnx::NodeProto& node, bool unsqueeze) {
+  auto x = tensor_input(node, 0);
+  if (!x) return x.error();
+  const ir::Shape in = shape_of(*x);
+  const int input = opset_ >= 13 ? 1 : -1;
+  std::vector<int64_t> out;
+  if (unsqueeze) {
+    // The axes count in the output's rank, which is known only after reading how many there are.
+    std::vector<int64_t> raw;
+    if (input >= 0) {
+      auto t = constant_input(node, 1, "axes");
+      if (!t) return t.error();
+      raw = (*t)->ints;
+    } else {
+      auto a = attr_ints(node, "axes");
+      if (!a) return node_error(a.error().message);
+      if (a->has_value()) raw = **a;
+    }
+    const auto rank = static_cast<int64_t>(in.rank() + raw.size());
+    auto axes = axes_of(node, input, "axes", rank, true);
+    if (!axes) return axes.error();
+    size_t next = 0;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (std::binary_search(axes->begin(), axes->end(), d)) out.push_back(1);
+      else out.push_back(in[next++]);
+    }
+  } else {
+    auto axes = axes_of(node, input, "axes", static_cast<int64_t>(in.rank()), false);
+    if (!axes) return axes.error();
+    for (int64_t d = 0; d < static_cast<int64_t>(in.rank()); ++d) {
+      const bool listed = std::binary_search(axes->begin(), axes->end(), d);
+      const int64_t extent = in[static_cast<size_t>(d)];
+      if (listed && extent != 1)
+        return node_error("axis " + std::to_string(d) + " of [" + in.to_string() + "] has size " +
+                          std::to_string(extent) + ", not 1, and cannot be squeezed");
+      if (listed || (axes->empty() && extent == 1)) continue;
+      out.push_back(extent);
+    }
+    if (out.empty()) return node_error("squeezing [" + in.to_string() + "] to a scalar is not supported");
+  }
+  if (out == in.dims) {
+    alias(output_name(node, 0), Value{Value::Kind::Tensor, *x, nullptr, {}});
+    return {};
+  }
+  return convert_unary(node, ir::OpKind::Reshape, ir::ReshapeAttrs{out});
+}
+
+Status Importer::convert_upsample(const onnx::NodeProto& node) {
+  auto x = tensor_input(node, 0);
+  if (!x) return x.error();
+  const ir::Shape in = shape_of(*x);
+  if (in.rank() != 4) return node_error("expects a rank-4 NCHW input, got [" + in.to_string() + "]");
+  auto mode = attr_string(node, "mode", "nearest");
+  if (!mode) return node_error(mode.error().message);
+  if (*mode != "nearest")
+    return node_error("Upsample mode '" + *mode +
+                      "' (asymmetric coordinates) is not supported; re-export with opset >= 11 (Resize)");
+  std::vector<float> scales;
+  if (opset_ < 9) {
+    const onnx::AttributeProto* a = detail::find_attribute(node, "scales");
+    if (!a) return node_error("attribute 'scales' is missing");
+    scales.assign(a->floats().begin(), a->floats().end());
+  } else {
+    auto t = constant_input(node, 1, "scales");
+    if (!t) return t.error();
+    if (!(*t)->is_float) return node_error("scales must be floats");
+    scales = (*t)->floats;
+  }
+  if (scales.size() != 4) return node_error("scales must hold 4 values");
+  if (scales[0] != 1.0f || scales[1] != 1.0f) return node_error("upsampling the batch or channel axis is not supported");
+  ir::ResizeAttrs a;
+  a.mode = ir::ResizeMode::Nearest;
+  for (int k : {2, 3}) {
+    const double size = std::floor(static_cast<double>(in[static_cast<size_t>(k)]) * scales[static_cast<size_t>(k)]);
+    if (!(size >= 1.0) || size > static_cast<double>(kMaxDim))
+      return node_error("scale " + std::to_string(scales[static_cast<size_t>(k)]) + " gives an invalid output size");
+    (k == 2 ? a.out_h : a.out_w) = static_cast<int64_t>(size);
+  }
+  return convert_unary(node, ir::OpKind::Resize, a);
+}
+
 Status Importer::convert_node(const onnx::NodeProto& node) {
   const std::string& op = node.op_type();
   if (!node.domain().empty() && node.domain() != "ai.onnx")
-    return node_error("unsupported operator (domain '" + node.domain() + "')");
+    return node_error("unsupported operator (domain '" + node.domain() + "', opset " + std::to_string(opset_) + ")");
   if (detail::is_foldable_op(op)) {
     auto folded = try_fold(node);
     if (!folded) return folded.error();
@@ -1104,7 +1527,24 @@ Status Importer::convert_node(const onnx::NodeProto& node) {
   if (op == "Resize") return convert_resize(node);
   if (op == "Pad") return convert_pad(node);
   if (op == "Softmax") return convert_softmax(node);
-  return node_error("unsupported operator");
+  if (op == "Sub") return convert_binary(node, ir::OpKind::Sub);
+  if (op == "Div") return convert_binary(node, ir::OpKind::Div);
+  if (op == "LeakyRelu") {
+    auto alpha = attr_float(node, "alpha", 0.01);
+    if (!alpha) return node_error(alpha.error().message);
+    return convert_unary(node, ir::OpKind::LeakyRelu, ir::LeakyReluAttrs{*alpha});
+  }
+  if (op == "GlobalMaxPool") return convert_unary(node, ir::OpKind::GlobalMaxPool, ir::NoAttrs{});
+  if (op == "ConvTranspose") return convert_conv_transpose(node);
+  if (op == "ReduceMean") return convert_reduce_mean(node);
+  if (op == "Transpose") return convert_transpose(node);
+  if (op == "Slice") return convert_slice(node);
+  if (op == "Split") return convert_split(node);
+  if (op == "Squeeze") return convert_squeeze(node, false);
+  if (op == "Unsqueeze") return convert_squeeze(node, true);
+  if (op == "Upsample") return convert_upsample(node);
+  return node_error("unsupported operator at opset " + std::to_string(opset_) +
+                    " (see docs/onnx.md for the operators hwnas imports)");
 }
 
 Status Importer::check_declared_shape(const onnx::ValueInfoProto& info) {

@@ -1,4 +1,4 @@
-// Reference elementwise activations: relu, relu6, clip, hard_swish, hard_sigmoid, sigmoid, swish.
+// Reference elementwise activations: relu, relu6, clip, hard_swish, hard_sigmoid, sigmoid, swish, leaky_relu.
 #include <algorithm>
 #include <cmath>
 
@@ -30,6 +30,8 @@ double activate(ir::OpKind kind, const ir::Attrs& attrs, double x) {
       return sigmoid(x);
     case ir::OpKind::Swish:  // torch silu: x * sigmoid(x)
       return x * sigmoid(x);
+    case ir::OpKind::LeakyRelu:  // ONNX LeakyRelu: x >= 0 ? x : alpha * x
+      return x >= 0.0 ? x : std::get<ir::LeakyReluAttrs>(attrs).alpha * x;
     default:
       return x;  // not an activation; evaluate.cpp never sends one here
   }

@@ -1,4 +1,4 @@
-// Reference add and mul with NumPy broadcasting.
+// Reference add, mul, sub and div with NumPy broadcasting.
 #include "kernels.h"
 
 namespace hwnas::reference::kernels {
@@ -15,14 +15,19 @@ int64_t broadcast_source(const ir::Shape& s, const ir::Shape& out, const std::ve
 
 }  // namespace
 
-// ONNX Add / Mul (multidirectional NumPy broadcasting), torch.add / torch.mul.
+// ONNX Add / Mul / Sub / Div (multidirectional NumPy broadcasting), torch.add / mul / sub / div.
 Tensor elementwise_binary(ir::OpKind kind, const Tensor& a, const Tensor& b, const ir::Shape& out) {
   Tensor y = filled_tensor(out);
   std::vector<int64_t> index(out.rank(), 0);  // multi-index of element k of the output
   for (size_t k = 0; k < y.data.size(); ++k) {
     float av = a.data[static_cast<size_t>(broadcast_source(a.shape, out, index))];
     float bv = b.data[static_cast<size_t>(broadcast_source(b.shape, out, index))];
-    y.data[k] = kind == ir::OpKind::Mul ? av * bv : av + bv;
+    switch (kind) {
+      case ir::OpKind::Mul: y.data[k] = av * bv; break;
+      case ir::OpKind::Sub: y.data[k] = av - bv; break;
+      case ir::OpKind::Div: y.data[k] = av / bv; break;
+      default: y.data[k] = av + bv; break;
+    }
     for (size_t d = out.rank(); d-- > 0;) {  // advance the multi-index, last dim fastest
       if (++index[d] < out[d]) break;
       index[d] = 0;

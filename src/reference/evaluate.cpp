@@ -24,6 +24,9 @@ Tensor run_kernel(const ir::Node& node, const std::vector<const Tensor*>& in) {
     case OpKind::Conv2d:
       return kernels::conv2d(*in[0], node.attr<ir::Conv2dAttrs>(), node.params[0], optional_param(node, 1),
                              node.shape);
+    case OpKind::ConvTranspose2d:
+      return kernels::conv_transpose2d(*in[0], node.attr<ir::ConvTranspose2dAttrs>(), node.params[0],
+                                       optional_param(node, 1), node.shape);
     case OpKind::Linear:
       return kernels::linear(*in[0], node.params[0], optional_param(node, 1), node.shape);
     case OpKind::BatchNorm:
@@ -35,9 +38,12 @@ Tensor run_kernel(const ir::Node& node, const std::vector<const Tensor*>& in) {
     case OpKind::HardSigmoid:
     case OpKind::Sigmoid:
     case OpKind::Swish:
+    case OpKind::LeakyRelu:
       return kernels::activation(node.kind, node.attrs, *in[0]);
     case OpKind::Add:
     case OpKind::Mul:
+    case OpKind::Sub:
+    case OpKind::Div:
       return kernels::elementwise_binary(node.kind, *in[0], *in[1], node.shape);
     case OpKind::Concat:
       return kernels::concat(in, node.attr<ir::ConcatAttrs>().axis, node.shape);
@@ -47,6 +53,14 @@ Tensor run_kernel(const ir::Node& node, const std::vector<const Tensor*>& in) {
       return kernels::avg_pool(*in[0], node.attr<ir::PoolAttrs>(), node.shape);
     case OpKind::GlobalAvgPool:
       return kernels::global_avg_pool(*in[0]);
+    case OpKind::GlobalMaxPool:
+      return kernels::global_max_pool(*in[0]);
+    case OpKind::Transpose:
+      return kernels::transpose(*in[0], node.attr<ir::TransposeAttrs>().perm, node.shape);
+    case OpKind::ChannelShuffle:
+      return kernels::channel_shuffle(*in[0], node.attr<ir::ChannelShuffleAttrs>().groups);
+    case OpKind::Slice:
+      return kernels::slice(*in[0], node.attr<ir::SliceAttrs>(), node.shape);
     case OpKind::Resize:
       return kernels::resize(*in[0], node.attr<ir::ResizeAttrs>());
     case OpKind::Pad:

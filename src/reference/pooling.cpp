@@ -79,4 +79,19 @@ Tensor global_avg_pool(const Tensor& x) {
   return y;
 }
 
+// ONNX GlobalMaxPool / torch adaptive_max_pool2d(x, 1): the largest value of each channel's map.
+Tensor global_max_pool(const Tensor& x) {
+  const ir::Shape& in = x.shape;
+  Tensor y = filled_tensor(ir::Shape{in.n(), in.c(), 1, 1});
+  for (int64_t n = 0; n < in.n(); ++n)
+    for (int64_t c = 0; c < in.c(); ++c) {
+      float best = x.data[static_cast<size_t>(nchw_index(in, n, c, 0, 0))];
+      for (int64_t h = 0; h < in.h(); ++h)
+        for (int64_t w = 0; w < in.w(); ++w)
+          best = std::max(best, x.data[static_cast<size_t>(nchw_index(in, n, c, h, w))]);
+      y.data[static_cast<size_t>(n * in.c() + c)] = best;
+    }
+  return y;
+}
+
 }  // namespace hwnas::reference::kernels

@@ -72,8 +72,9 @@ FieldSpec padding_field(std::string_view help) {
           }};
 }
 
-std::vector<FieldSpec> conv2d_fields() {
-  using A = ir::Conv2dAttrs;
+// The fields of a convolution or a transposed convolution (the same names on both).
+template <class A>
+std::vector<FieldSpec> conv_fields() {
   return {
       {"out_channels",
        FieldKind::Int,
@@ -112,6 +113,24 @@ std::vector<FieldSpec> conv2d_fields() {
        [](const Attrs& a) -> FieldValue { return as<A>(a).bias; },
        [](Attrs& a, const FieldValue& v) { as<A>(a).bias = std::get<bool>(v); }},
   };
+}
+
+std::vector<FieldSpec> conv_transpose2d_fields() {
+  using A = ir::ConvTranspose2dAttrs;
+  std::vector<FieldSpec> fields = conv_fields<A>();
+  fields.push_back({"output_padding",
+                    FieldKind::Pair,
+                    false,
+                    "added to the bottom and right of the output [h, w]; default 0",
+                    {},
+                    [](const Attrs& a) -> FieldValue {
+                      return std::vector<int64_t>{as<A>(a).output_padding_h, as<A>(a).output_padding_w};
+                    },
+                    [](Attrs& a, const FieldValue& v) {
+                      as<A>(a).output_padding_h = to_dims(v)[0];
+                      as<A>(a).output_padding_w = to_dims(v)[1];
+                    }});
+  return fields;
 }
 
 std::vector<FieldSpec> pool_fields() {
@@ -159,7 +178,52 @@ std::vector<FieldSpec> fields_of(ir::OpKind kind) {
                [](const Attrs& a) -> FieldValue { return as<ir::InputAttrs>(a).shape.dims; },
                [](Attrs& a, const FieldValue& v) { as<ir::InputAttrs>(a).shape = ir::Shape(to_dims(v)); }}};
     case ir::OpKind::Conv2d:
-      return conv2d_fields();
+      return conv_fields<ir::Conv2dAttrs>();
+    case ir::OpKind::ConvTranspose2d:
+      return conv_transpose2d_fields();
+    case ir::OpKind::LeakyRelu:
+      return {{"alpha",
+               FieldKind::Double,
+               false,
+               "slope for negative inputs; default 0.01",
+               {},
+               [](const Attrs& a) -> FieldValue { return as<ir::LeakyReluAttrs>(a).alpha; },
+               [](Attrs& a, const FieldValue& v) { as<ir::LeakyReluAttrs>(a).alpha = std::get<double>(v); }}};
+    case ir::OpKind::Transpose:
+      return {{"perm",
+               FieldKind::Dims,
+               true,
+               "output dim i is input dim perm[i]",
+               {},
+               [](const Attrs& a) -> FieldValue { return as<ir::TransposeAttrs>(a).perm; },
+               [](Attrs& a, const FieldValue& v) { as<ir::TransposeAttrs>(a).perm = to_dims(v); }}};
+    case ir::OpKind::ChannelShuffle:
+      return {{"groups",
+               FieldKind::Int,
+               true,
+               "channel groups interleaved",
+               {},
+               [](const Attrs& a) -> FieldValue { return as<ir::ChannelShuffleAttrs>(a).groups; },
+               [](Attrs& a, const FieldValue& v) { as<ir::ChannelShuffleAttrs>(a).groups = to_int(v); }}};
+    case ir::OpKind::Slice: {
+      using A = ir::SliceAttrs;
+      std::vector<FieldSpec> fields = axis_fields<A>("the axis sliced; default 1");
+      fields.push_back({"start",
+                        FieldKind::Int,
+                        true,
+                        "first index kept",
+                        {},
+                        [](const Attrs& a) -> FieldValue { return as<A>(a).start; },
+                        [](Attrs& a, const FieldValue& v) { as<A>(a).start = to_int(v); }});
+      fields.push_back({"end",
+                        FieldKind::Int,
+                        true,
+                        "one past the last index kept",
+                        {},
+                        [](const Attrs& a) -> FieldValue { return as<A>(a).end; },
+                        [](Attrs& a, const FieldValue& v) { as<A>(a).end = to_int(v); }});
+      return fields;
+    }
     case ir::OpKind::Linear: {
       using A = ir::LinearAttrs;
       return {{"out_features",
@@ -290,7 +354,10 @@ std::vector<FieldSpec> fields_of(ir::OpKind kind) {
     case ir::OpKind::Swish:
     case ir::OpKind::Add:
     case ir::OpKind::Mul:
+    case ir::OpKind::Sub:
+    case ir::OpKind::Div:
     case ir::OpKind::GlobalAvgPool:
+    case ir::OpKind::GlobalMaxPool:
       return {};
   }
   return {};

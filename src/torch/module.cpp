@@ -226,6 +226,20 @@ Tensor GraphModuleImpl::forward_node(const ir::Node& node, const std::vector<Ten
       return at::conv2d(padded, params[0], optional_param(params, 1), stride, std::vector<int64_t>{0, 0},
                         dilation, a.groups);
     }
+    case ir::OpKind::ConvTranspose2d: {
+      const auto& a = node.attr<ir::ConvTranspose2dAttrs>();
+      std::vector<int64_t> stride{a.stride_h, a.stride_w}, dilation{a.dilation_h, a.dilation_w};
+      if (a.pad_top == a.pad_bottom && a.pad_left == a.pad_right)
+        return at::conv_transpose2d(in(0), params[0], optional_param(params, 1), stride,
+                                    std::vector<int64_t>{a.pad_top, a.pad_left},
+                                    std::vector<int64_t>{a.output_padding_h, a.output_padding_w}, a.groups, dilation);
+      // Asymmetric padding: transpose without padding, then crop what the pads remove.
+      Tensor full = at::conv_transpose2d(in(0), params[0], optional_param(params, 1), stride,
+                                         std::vector<int64_t>{0, 0},
+                                         std::vector<int64_t>{a.output_padding_h, a.output_padding_w}, a.groups,
+                                         dilation);
+      return full.narrow(2, a.pad_top, node.shape.h()).narrow(3, a.pad_left, node.shape.w());
+    }
     case ir::OpKind::Linear:
       return at::linear(in(0), params[0], optional_param(params, 1));
     case ir::OpKind::BatchNorm: {
@@ -253,10 +267,16 @@ Tensor GraphModuleImpl::forward_node(const ir::Node& node, const std::vector<Ten
       return at::sigmoid(in(0));
     case ir::OpKind::Swish:
       return at::silu(in(0));
+    case ir::OpKind::LeakyRelu:
+      return at::leaky_relu(in(0), node.attr<ir::LeakyReluAttrs>().alpha);
     case ir::OpKind::Add:
       return at::add(in(0), in(1));
     case ir::OpKind::Mul:
       return at::mul(in(0), in(1));
+    case ir::OpKind::Sub:
+      return at::sub(in(0), in(1));
+    case ir::OpKind::Div:
+      return at::div(in(0), in(1));
     case ir::OpKind::Concat: {
       std::vector<Tensor> parts;
       parts.reserve(node.inputs.size());
@@ -268,6 +288,23 @@ Tensor GraphModuleImpl::forward_node(const ir::Node& node, const std::vector<Ten
       return pool(in(0), node.kind, node.attr<ir::PoolAttrs>(), node.shape);
     case ir::OpKind::GlobalAvgPool:
       return at::adaptive_avg_pool2d(in(0), {1, 1});
+    case ir::OpKind::GlobalMaxPool:
+      return at::amax(in(0), {2, 3}, /*keepdim=*/true);
+    case ir::OpKind::Transpose:
+      return in(0).permute(node.attr<ir::TransposeAttrs>().perm).contiguous();
+    case ir::OpKind::ChannelShuffle: {
+      const Tensor& x = in(0);
+      const int64_t groups = node.attr<ir::ChannelShuffleAttrs>().groups;
+      // By view-transpose-view rather than at::channel_shuffle, so a traced module exports the
+      // Reshape-Transpose-Reshape every exporter writes and every runtime runs.
+      return x.reshape({x.size(0), groups, x.size(1) / groups, x.size(2), x.size(3)})
+          .transpose(1, 2)
+          .reshape({x.size(0), x.size(1), x.size(2), x.size(3)});
+    }
+    case ir::OpKind::Slice: {
+      const auto& a = node.attr<ir::SliceAttrs>();
+      return in(0).narrow(positive_axis(a.axis, in(0).dim()), a.start, a.end - a.start);
+    }
     case ir::OpKind::Resize: {
       const auto& a = node.attr<ir::ResizeAttrs>();
       std::vector<int64_t> size{a.out_h, a.out_w};

@@ -183,5 +183,47 @@ TEST(ShapeInference, HugeValuesAreRejectedNotOverflowed) {
             std::string::npos);
 }
 
+TEST(ShapeInference, ConvTransposeUpsamplesAndOwnsItsWeight) {
+  ConvTranspose2dAttrs a;
+  a.out_channels = 16;
+  a.kernel_h = a.kernel_w = 3;
+  a.stride_h = a.stride_w = 2;
+  a.pad_top = a.pad_left = a.pad_bottom = a.pad_right = 1;
+  a.output_padding_h = a.output_padding_w = 1;
+  a.groups = 2;
+  // (7 - 1) * 2 - 2 + 2 + 1 + 1 = 14: PyTorch's ConvTranspose2d(8, 16, 3, 2, 1, output_padding=1, groups=2).
+  EXPECT_EQ(infer_ok(OpKind::ConvTranspose2d, a, {{1, 8, 7, 7}}), (Shape{1, 16, 14, 14}));
+  std::vector<Param> params = make_params(OpKind::ConvTranspose2d, a, {{1, 8, 7, 7}});
+  ASSERT_EQ(params.size(), 1u);
+  EXPECT_EQ(params[0].shape, (Shape{8, 8, 3, 3}));
+  a.groups = 3;
+  EXPECT_NE(infer_error(OpKind::ConvTranspose2d, a, {{1, 8, 7, 7}}).find("divisible"), std::string::npos);
+  a.groups = 1;
+  a.output_padding_h = 2;
+  EXPECT_NE(infer_error(OpKind::ConvTranspose2d, a, {{1, 8, 7, 7}}).find("output padding"), std::string::npos);
+}
+
+TEST(ShapeInference, TransposeShuffleAndSlice) {
+  EXPECT_EQ(infer_ok(OpKind::Transpose, TransposeAttrs{{0, 3, 4, 1, 2}}, {{1, 6, 4, 5, 7}}), (Shape{1, 5, 7, 6, 4}));
+  EXPECT_NE(infer_error(OpKind::Transpose, TransposeAttrs{{0, 1, 2}}, {{1, 6, 4, 5}}).find("3 entries"), std::string::npos);
+  EXPECT_NE(infer_error(OpKind::Transpose, TransposeAttrs{{0, 1, 2, 2}}, {{1, 6, 4, 5}}).find("permutation"),
+            std::string::npos);
+  EXPECT_EQ(infer_ok(OpKind::ChannelShuffle, ChannelShuffleAttrs{3}, {{2, 12, 4, 4}}), (Shape{2, 12, 4, 4}));
+  EXPECT_NE(infer_error(OpKind::ChannelShuffle, ChannelShuffleAttrs{5}, {{2, 12, 4, 4}}).find("does not divide"),
+            std::string::npos);
+  EXPECT_EQ(infer_ok(OpKind::Slice, SliceAttrs{1, 4, 12}, {{2, 12, 4, 4}}), (Shape{2, 8, 4, 4}));
+  EXPECT_EQ(infer_ok(OpKind::Slice, SliceAttrs{-1, 0, 1}, {{2, 12, 4, 4}}), (Shape{2, 12, 4, 1}));
+  EXPECT_NE(infer_error(OpKind::Slice, SliceAttrs{1, 4, 13}, {{2, 12, 4, 4}}).find("outside"), std::string::npos);
+  EXPECT_NE(infer_error(OpKind::Slice, SliceAttrs{4, 0, 1}, {{2, 12, 4, 4}}).find("out of range"), std::string::npos);
+}
+
+TEST(ShapeInference, SubDivBroadcastAndGlobalMaxPool) {
+  EXPECT_EQ(infer_ok(OpKind::Sub, NoAttrs{}, {{1, 8, 4, 4}, {1, 8, 1, 1}}), (Shape{1, 8, 4, 4}));
+  EXPECT_EQ(infer_ok(OpKind::Div, NoAttrs{}, {{1, 8, 1, 1}, {1, 8, 4, 4}}), (Shape{1, 8, 4, 4}));
+  EXPECT_NE(infer_error(OpKind::Div, NoAttrs{}, {{1, 8, 4, 4}, {1, 3, 4, 4}}).find("do not broadcast"), std::string::npos);
+  EXPECT_EQ(infer_ok(OpKind::GlobalMaxPool, NoAttrs{}, {{2, 8, 5, 3}}), (Shape{2, 8, 1, 1}));
+  EXPECT_EQ(infer_ok(OpKind::LeakyRelu, LeakyReluAttrs{0.2}, {{2, 8}}), (Shape{2, 8}));
+}
+
 }  // namespace
 }  // namespace hwnas::ir

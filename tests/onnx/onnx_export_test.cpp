@@ -14,6 +14,7 @@
 #include "hwnas/reference/reference.h"
 #include "hwnas/zoo/zoo.h"
 #include "onnx_test_util.h"
+#include "../common/every_operator_graph.h"
 
 namespace hwnas::onnx_io {
 namespace {
@@ -75,63 +76,8 @@ TEST(OnnxExport, ZooModelRoundTripsWithWeights) {
   }
 }
 
-// One of every IR operator, arranged so that no import rewrite applies (no pad feeding only a
-// conv or pool, no sigmoid feeding only x * sigmoid(x)).
-ir::Graph every_operator_graph() {
-  ir::Graph graph("every_operator");
-  ir::Builder b(graph);
-  auto x = b.input({1, 3, 16, 16}, "image");
-  auto c = b.conv(x, ir::Conv2dAttrs::make(8, 3, 1, 1, true), "stem");
-  c = b.batch_norm(c, "stem_bn");
-  c = b.act(c, ir::OpKind::Relu6, "stem_relu6");
-  ir::Conv2dAttrs asym = ir::Conv2dAttrs::make(8, 3, 2, 8);
-  asym.pad_top = 0;
-  asym.pad_left = 1;
-  asym.dilation_w = 2;
-  asym.pad_right = 2;
-  auto d = b.conv(c, asym, "depthwise_asym");  // 1x8x8x8
-  auto h = b.act(d, ir::OpKind::HardSwish, "hswish");
-  auto hs = b.op(ir::OpKind::HardSigmoid, ir::HardSigmoidAttrs{0.2, 0.5}, {h}, "hsig");
-  auto sw = b.act(hs, ir::OpKind::Swish, "swish");
-  auto sg = b.act(sw, ir::OpKind::Sigmoid, "sigmoid");
-  auto gated = b.mul(h, sg, "gate_mul");  // a gate computed from another tensor
-  auto cl = b.op(ir::OpKind::Clip, ir::ClipAttrs{-1.5, 2.25}, {gated}, "clip");
-  auto r = b.act(cl, ir::OpKind::Relu, "relu");
-  auto up =
-      b.op(ir::OpKind::Resize, ir::ResizeAttrs{ir::ResizeMode::Nearest, 14, 16, false}, {r}, "up_nearest");
-  auto bl = b.op(ir::OpKind::Resize, ir::ResizeAttrs{ir::ResizeMode::Bilinear, 14, 16, true}, {r},
-                 "up_bilinear_ac");
-  auto bl2 =
-      b.op(ir::OpKind::Resize, ir::ResizeAttrs{ir::ResizeMode::Bilinear, 14, 16, false}, {r}, "up_bilinear");
-  auto sum = b.add(up, bl, "sum");
-  auto cat = b.concat({sum, bl2}, 1, "cat");                                          // 1x16x14x16
-  auto padded = b.op(ir::OpKind::Pad, ir::PadAttrs{1, 0, 1, 2, 0.25}, {cat}, "pad");  // 1x16x16x18
-  ir::PoolAttrs mp;
-  mp.kernel_h = mp.kernel_w = 3;
-  mp.stride_h = mp.stride_w = 2;
-  mp.pad_top = mp.pad_left = 1;
-  mp.ceil_mode = true;
-  auto pooled = b.op(ir::OpKind::MaxPool, mp, {padded}, "maxpool");
-  auto again = b.add(pooled, pooled, "double");  // a second reader of nothing folded
-  ir::PoolAttrs ap;
-  ap.kernel_h = ap.kernel_w = 2;
-  ap.stride_h = ap.stride_w = 1;
-  ap.pad_bottom = ap.pad_right = 1;
-  ap.count_include_pad = true;
-  auto avg = b.op(ir::OpKind::AvgPool, ap, {again}, "avgpool");
-  auto gap = b.global_avg_pool(avg, "gap");
-  auto flat = b.flatten(gap, "flatten");
-  auto fc = b.linear(flat, 12, true, "fc");
-  auto fc2 = b.linear(fc, 6, false, "fc_nobias");
-  auto shaped = b.op(ir::OpKind::Reshape, ir::ReshapeAttrs{{0, 2, -1}}, {fc2}, "reshape");
-  auto soft = b.op(ir::OpKind::Softmax, ir::SoftmaxAttrs{-1}, {shaped}, "softmax");
-  EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().message);
-  EXPECT_TRUE(graph.set_outputs({soft, cat}).ok());
-  return graph;
-}
-
 TEST(OnnxExport, EveryOperatorRoundTripsWithAndWithoutWeights) {
-  ir::Graph g = every_operator_graph();
+  ir::Graph g = hwnas::testing::every_operator_graph();
   ASSERT_EQ(op_counts(g).size(), ir::all_op_kinds().size()) << "the graph must hold every IR operator";
   for (int64_t opset : {13, 14, 15, 16, 17}) expect_round_trip(g, opset);
   reference::fill_random_weights(g, 11);
@@ -139,7 +85,7 @@ TEST(OnnxExport, EveryOperatorRoundTripsWithAndWithoutWeights) {
 }
 
 TEST(OnnxExport, ShapesOnlyParamsBecomeGraphInputs) {
-  ir::Graph g = every_operator_graph();
+  ir::Graph g = hwnas::testing::every_operator_graph();
   auto bytes = export_onnx(g);
   ASSERT_TRUE(bytes.ok()) << bytes.error().message;
   onnx::ModelProto model;
@@ -226,7 +172,7 @@ TEST(OnnxExport, PadBeforeConvIsFoldedOnImportAndComputesTheSame) {
 }
 
 TEST(OnnxExport, RejectsUnsupportedOpsetsAndBrokenParams) {
-  ir::Graph g = every_operator_graph();
+  ir::Graph g = hwnas::testing::every_operator_graph();
   auto low = export_onnx(g, {12});
   ASSERT_FALSE(low.ok());
   EXPECT_NE(low.error().message.find("opset 12"), std::string::npos);
@@ -249,7 +195,7 @@ TEST(OnnxExport, CheckerRejectsAnInvalidModel) {
 }
 
 TEST(OnnxExport, WritesAFile) {
-  ir::Graph g = every_operator_graph();
+  ir::Graph g = hwnas::testing::every_operator_graph();
   std::string path = ::testing::TempDir() + "hwnas_every_operator.onnx";
   ASSERT_TRUE(export_onnx_file(g, path).ok());
   auto back = import_onnx_file(path);

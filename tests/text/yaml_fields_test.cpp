@@ -49,6 +49,15 @@ std::map<OpKind, OpCase> non_default_cases() {
   cases[OpKind::Flatten] = {ir::FlattenAttrs{2}, {map}};
   cases[OpKind::Reshape] = {ir::ReshapeAttrs{{0, -1, 17}}, {map}};
   cases[OpKind::Softmax] = {ir::SoftmaxAttrs{-1}, {map}};
+  ir::ConvTranspose2dAttrs deconv{12, 3, 5, 2, 3, 1, 2, 0, 1, 1, 2, 2, 1, 3, true};
+  cases[OpKind::ConvTranspose2d] = {deconv, {map}};
+  cases[OpKind::LeakyRelu] = {ir::LeakyReluAttrs{0.3}, {map}};
+  cases[OpKind::Sub] = {ir::NoAttrs{}, {map, {1, 6, 1, 1}}};
+  cases[OpKind::Div] = {ir::NoAttrs{}, {map, map}};
+  cases[OpKind::GlobalMaxPool] = {ir::NoAttrs{}, {map}};
+  cases[OpKind::Transpose] = {ir::TransposeAttrs{{0, 3, 1, 2}}, {map}};
+  cases[OpKind::ChannelShuffle] = {ir::ChannelShuffleAttrs{3}, {map}};
+  cases[OpKind::Slice] = {ir::SliceAttrs{-1, 2, 7}, {map}};
   return cases;
 }
 
@@ -107,7 +116,9 @@ TEST(YamlFields, RequiredFieldsHaveNoValidDefault) {
     for (const FieldSpec& f : op_fields(kind))
       if (f.required) required.push_back(std::string(ir::op_name(kind)) + "." + std::string(f.name));
   EXPECT_EQ(required, (std::vector<std::string>{"input.shape", "conv2d.out_channels", "linear.out_features",
-                                                "resize.size", "reshape.shape"}));
+                                                "resize.size", "reshape.shape", "conv_transpose2d.out_channels",
+                                                "transpose.perm", "channel_shuffle.groups", "slice.start",
+                                                "slice.end"}));
 }
 
 TEST(YamlFields, DefaultsAreOmittedAndOmittedFieldsReadAsDefaults) {

@@ -23,7 +23,7 @@ const RejectCase kCases[] = {
     {"syntax_error.yaml", 7, "malformed YAML"},
     {"bad_indentation.yaml", 6, "malformed YAML"},
     {"unknown_op.yaml", 8, "node 'stem': unknown op 'conv2'; did you mean 'conv2d'?"},
-    {"unknown_op_far.yaml", 5, "unknown op 'transformer' (known ops: input, conv2d,"},
+    {"unknown_op_far.yaml", 5, "unknown op 'attention_block' (known ops: input, conv2d,"},
     {"field_typo.yaml", 11, "node 'stem' (conv2d): unknown field 'kernal'; did you mean 'kernel'?"},
     {"field_of_other_op.yaml", 10,
      "unknown field 'out_features' (a field of linear; conv2d takes name, op, inputs, out_channels,"},

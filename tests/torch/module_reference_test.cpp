@@ -120,6 +120,40 @@ std::vector<OpCase> op_cases() {
                      return std::vector<ir::NodeId>{b.op(OpKind::Softmax, ir::SoftmaxAttrs{1}, {f}, "softmax_1"),
                                                     b.op(OpKind::Softmax, ir::SoftmaxAttrs{1}, {x}, "softmax_c")};
                    }, 4.0f});
+  // transposed convolution: torch padding with output padding, grouped and dilated, asymmetric pads.
+  auto deconv = [](int64_t out, int64_t k, int64_t stride, std::vector<int64_t> pads, int64_t output_padding,
+                   int64_t groups, int64_t dilation, bool bias) {
+    ir::ConvTranspose2dAttrs a;
+    a.out_channels = out, a.kernel_h = a.kernel_w = k, a.stride_h = a.stride_w = stride;
+    a.pad_top = pads[0], a.pad_left = pads[1], a.pad_bottom = pads[2], a.pad_right = pads[3];
+    a.output_padding_h = a.output_padding_w = output_padding;
+    a.groups = groups, a.dilation_h = a.dilation_w = dilation, a.bias = bias;
+    return a;
+  };
+  cases.push_back(single("conv_transpose_s2_out_pad", map, OpKind::ConvTranspose2d, deconv(6, 3, 2, {1, 1, 1, 1}, 1, 1, 1, true)));
+  cases.push_back(single("conv_transpose_grouped_dilated", map, OpKind::ConvTranspose2d, deconv(4, 3, 1, {0, 0, 0, 0}, 0, 2, 2, false)));
+  cases.push_back(single("conv_transpose_asymmetric", map, OpKind::ConvTranspose2d, deconv(3, 4, 2, {1, 0, 2, 1}, 0, 1, 1, true)));
+  cases.push_back(single("leaky_relu", map, OpKind::LeakyRelu, ir::LeakyReluAttrs{0.2}, 4.0f));
+  // sub and div, broadcast over the spatial dims; the divisor stays in (0.5, 1).
+  cases.push_back({"sub_div_broadcast", map, [](ir::Builder& b, ir::NodeId x) {
+                     ir::NodeId peak = b.op(OpKind::GlobalMaxPool, ir::NoAttrs{}, {x}, "peak");
+                     ir::NodeId centred = b.op(OpKind::Sub, ir::NoAttrs{}, {x, peak}, "centred");
+                     ir::NodeId scale = b.act(b.act(peak, OpKind::Relu, "pos"), OpKind::Sigmoid, "scale");
+                     return std::vector<ir::NodeId>{b.op(OpKind::Div, ir::NoAttrs{}, {centred, scale}, "ratio"),
+                                                    b.op(OpKind::Sub, ir::NoAttrs{}, {peak, x}, "reversed")};
+                   }});
+  // transpose of rank 4 and 5 (SSD's head), channel shuffle, slices of channels and of the last axis.
+  cases.push_back(single("transpose_nhwc", map, OpKind::Transpose, ir::TransposeAttrs{{0, 2, 3, 1}}));
+  cases.push_back({"transpose_rank5_ssd_head", map, [](ir::Builder& b, ir::NodeId x) {
+                     ir::NodeId v = b.op(OpKind::Reshape, ir::ReshapeAttrs{{2, 2, 2, 9, 11}}, {x}, "view");
+                     ir::NodeId t = b.op(OpKind::Transpose, ir::TransposeAttrs{{0, 3, 4, 1, 2}}, {v}, "permute");
+                     return std::vector<ir::NodeId>{b.op(OpKind::Reshape, ir::ReshapeAttrs{{2, -1, 2}}, {t}, "rows")};
+                   }});
+  cases.push_back(single("channel_shuffle", map, OpKind::ChannelShuffle, ir::ChannelShuffleAttrs{2}));
+  cases.push_back({"slices", map, [](ir::Builder& b, ir::NodeId x) {
+                     return std::vector<ir::NodeId>{b.op(OpKind::Slice, ir::SliceAttrs{1, 1, 3}, {x}, "channels"),
+                                                    b.op(OpKind::Slice, ir::SliceAttrs{-1, 4, 11}, {x}, "columns")};
+                   }});
   return cases;
 }
 

@@ -58,7 +58,8 @@ class FusionChain {
 
   static bool is_view(ir::OpKind kind) { return kind == ir::OpKind::Flatten || kind == ir::OpKind::Reshape; }
   static bool is_pool(ir::OpKind kind) {
-    return kind == ir::OpKind::MaxPool || kind == ir::OpKind::AvgPool || kind == ir::OpKind::GlobalAvgPool;
+    return kind == ir::OpKind::MaxPool || kind == ir::OpKind::AvgPool || kind == ir::OpKind::GlobalAvgPool ||
+           kind == ir::OpKind::GlobalMaxPool;
   }
   static bool is_elementwise(ir::OpKind kind) {
     return ir::is_activation(kind) || ir::is_elementwise_binary(kind) || kind == ir::OpKind::BatchNorm;
@@ -71,11 +72,11 @@ class FusionChain {
   static Head head_of(ir::OpKind kind) {
     using ir::OpKind;
     if (kind == OpKind::Pad) return Head::Pad;
-    if (kind == OpKind::Conv2d || kind == OpKind::Linear) return Head::Mac;
+    if (ir::is_mac(kind)) return Head::Mac;
     if (is_pool(kind)) return Head::Pool;
     if (is_elementwise(kind)) return Head::Elementwise;
     if (is_view(kind) || kind == OpKind::Concat) return Head::View;
-    return Head::Other;  // resize, softmax
+    return Head::Other;  // resize, softmax, transpose, channel_shuffle, slice
   }
 
   bool absorb_activation(ir::OpKind kind, const FusionRules& rules) {

@@ -16,16 +16,22 @@
 //    (Shape, Gather, Unsqueeze, Concat, Slice, Cast, ConstantOfShape, ...) is folded to constants
 //    when the tensors' shapes are static; a Reshape shape or Resize size that stays computed at
 //    run time is an error.
-//  - Operators: Conv (2-D; pads, auto_pad, strides, dilations, group, bias), BatchNormalization,
-//    Relu, Clip (0,6 -> relu6; 0,inf -> relu; else clip), HardSwish, HardSigmoid, Sigmoid, Add and
-//    Mul of two tensors, Concat, GlobalAveragePool, AveragePool, MaxPool, Gemm, MatMul with a
-//    constant weight (+ Add of a constant bias -> one linear), Flatten, Reshape, Resize (nearest;
-//    linear with align_corners or (pytorch_)half_pixel), Pad (constant mode, H and W), Softmax,
-//    Constant, Identity, Dropout (inference: identity).
+//  - Operators: Conv and ConvTranspose (2-D; pads, auto_pad, strides, dilations, group, bias;
+//    ConvTranspose's output_padding and output_shape), BatchNormalization (folded into a preceding
+//    conv by the trainer and exporter, else its own op), Relu, LeakyRelu, Clip (0,6 -> relu6;
+//    0,inf -> relu; else clip), HardSwish, HardSigmoid, Sigmoid, Add / Mul / Sub / Div of two
+//    tensors (NumPy broadcasting), Concat, GlobalAveragePool, GlobalMaxPool, ReduceMean over H and W
+//    (-> global_avg_pool, + flatten without keepdims), AveragePool, MaxPool, Gemm, MatMul with a
+//    constant weight (+ Add of a constant bias -> one linear), Flatten, Reshape, Squeeze / Unsqueeze
+//    (-> reshape), Transpose (any rank), Slice (step 1, any axes) and Split (-> one slice per
+//    output), Resize (nearest; linear with align_corners or (pytorch_)half_pixel), Upsample
+//    (nearest), Pad (constant mode, H and W), Softmax, Constant, Identity, Dropout (inference:
+//    identity). Any other operator is an error naming the node, its type and the opset.
 //  - A Pad of all zeros, Identity and Dropout vanish (their readers read their input).
 //  - Rewrites on the way in (each can be turned off): a Pad whose only consumer is a Conv (or a
 //    pool it is equivalent for) becomes that op's padding; x * sigmoid(x) becomes swish and
-//    x * hard_sigmoid(x) (alpha 1/6, beta 1/2) becomes hard_swish.
+//    x * hard_sigmoid(x) (alpha 1/6, beta 1/2) becomes hard_swish; Reshape [N,C,H,W] -> [N,g,C/g,H,W],
+//    Transpose (0,2,1,3,4), Reshape back (ShuffleNet's channel shuffle) becomes one channel_shuffle.
 // Node names are the ONNX node names (the first output's name when a node has none), made unique
 // with a "_<k>" suffix. Errors name the file, and the node and its operator type where there is one.
 // Nothing here throws, aborts or reads out of bounds on a truncated or hostile file.

@@ -1,0 +1,73 @@
+// check_import: an imported ONNX model's counts, libtorch outputs against the framework's, and its re-export.
+#include "hwnas/torch/import_check.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "hwnas/analysis/cost.h"
+#include "hwnas/onnx/onnx_export.h"
+#include "hwnas/onnx/onnx_import.h"
+#include "hwnas/torch/module.h"
+
+namespace hwnas::libtorch {
+
+Result<ImportCheck> check_import(const std::string& onnx_path, const std::vector<float>& input,
+                                 const std::vector<std::vector<float>>& expected) {
+  auto graph = onnx_io::import_onnx_file(onnx_path);
+  if (!graph) return graph.error();
+  ImportCheck check;
+  check.graph = std::move(graph.value());
+  const analysis::CostSummary cost = analysis::analyze_cost(check.graph);
+  check.params = cost.params;
+  check.macs = cost.macs;
+
+  const std::vector<ir::NodeId> inputs = check.graph.inputs();
+  if (inputs.size() != 1) return Error{onnx_path + ": has " + std::to_string(inputs.size()) + " inputs, expected 1"};
+  const ir::Shape& in_shape = check.graph.node(inputs[0]).shape;
+  if (static_cast<int64_t>(input.size()) != in_shape.numel())
+    return Error{onnx_path + ": the input has " + std::to_string(input.size()) + " values, the model's input [" +
+                 in_shape.to_string() + "] needs " + std::to_string(in_shape.numel())};
+  const std::vector<ir::NodeId> outputs = check.graph.outputs();
+  if (expected.size() != outputs.size())
+    return Error{onnx_path + ": " + std::to_string(expected.size()) + " expected outputs for " +
+                 std::to_string(outputs.size()) + " graph outputs"};
+
+  auto module = make_graph_module(check.graph);
+  if (!module) return module.error();
+  (*module)->eval();
+  ::torch::NoGradGuard no_grad;
+  ::torch::Tensor x = ::torch::from_blob(const_cast<float*>(input.data()), in_shape.dims, ::torch::kFloat).clone();
+  auto y = (*module)->run({x});
+  if (!y) return y.error();
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const ir::Node& out = check.graph.node(outputs[k]);
+    ::torch::Tensor actual = (*y)[k].contiguous();
+    if (static_cast<size_t>(actual.numel()) != expected[k].size())
+      return Error{onnx_path + ": output " + std::to_string(k) + " ('" + out.name + "') has " +
+                   std::to_string(actual.numel()) + " values, the framework's has " + std::to_string(expected[k].size())};
+    const float* a = actual.data_ptr<float>();
+    double worst = 0.0, scale = 1e-6;
+    for (size_t i = 0; i < expected[k].size(); ++i) {
+      const double e = expected[k][i];
+      const double d = std::abs(e - static_cast<double>(a[i]));
+      worst = std::isnan(d) ? INFINITY : std::max(worst, d);
+      scale = std::max(scale, std::abs(e));
+    }
+    check.max_abs_error.push_back(worst);
+    check.output_scale.push_back(scale);
+    check.worst_relative_error = std::max(check.worst_relative_error, worst / scale);
+  }
+
+  auto bytes = onnx_io::export_onnx(check.graph);
+  if (!bytes) {
+    check.reexport = bytes.error();
+  } else {
+    check.reexported = std::move(bytes.value());
+    check.reexport = onnx_io::check_onnx(check.reexported, onnx_path + " (re-exported)");
+  }
+  return check;
+}
+
+}  // namespace hwnas::libtorch
