@@ -1,10 +1,6 @@
 // Decoding PNG and JPEG files with stb_image (compiled here, private to this file).
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-
-#include "hwnas/data/image_folder.h"
+#include "file_reading.h"
+#include "hwnas/data/image_io.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
@@ -26,15 +22,16 @@ namespace hwnas::data {
 Result<Image> decode_image_file(const std::string& path, int64_t channels) {
   if (channels != 1 && channels != 3)
     return Error{path + ": channels must be 1 or 3, not " + std::to_string(channels)};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": cannot open: " + std::strerror(errno)};
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto read = read_file_bytes(path);
+  if (!read) return read.error();
+  const std::string& bytes = *read;
   if (bytes.empty()) return Error{path + ": cannot decode image: the file is empty"};
   if (bytes.size() > static_cast<size_t>(INT32_MAX))
     return Error{path + ": cannot decode image: file too large"};
   int width = 0, height = 0, file_channels = 0;
-  unsigned char* decoded = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width,
-                                                 &height, &file_channels, static_cast<int>(channels));
+  unsigned char* decoded =
+      stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()),
+                            &width, &height, &file_channels, static_cast<int>(channels));
   if (!decoded) {
     const char* reason = stbi_failure_reason();
     return Error{path + ": cannot decode image as PNG or JPEG (" + (reason ? reason : "unknown reason") +

@@ -45,12 +45,10 @@ Result<std::vector<fs::path>> sorted_entries(const fs::path& directory, Keep kee
 
 Result<std::unique_ptr<ImageFolder>> ImageFolder::open(const ImageFolderOptions& options) {
   const std::string& root = options.root;
-  if (options.height < 1 || options.width < 1 || options.height > 16384 || options.width > 16384)
-    return Error{"image folder " + root + ": height and width must be in 1..16384, not " +
-                 std::to_string(options.height) + "x" + std::to_string(options.width)};
-  if (options.channels != 1 && options.channels != 3)
-    return Error{"image folder " + root + ": channels must be 1 or 3, not " +
-                 std::to_string(options.channels)};
+  if (Status valid =
+          check_image_options("image folder " + root, options.height, options.width, options.channels);
+      !valid)
+    return valid.error();
   std::error_code ec;
   if (root.empty()) return Error{"image folder: no directory given"};
   if (!fs::exists(root, ec)) return Error{"image folder " + root + ": does not exist"};

@@ -1,4 +1,4 @@
-// Pixel operations: bilinear resize (half-pixel centres), channel replication, horizontal flip, crop.
+// Pixel operations: bilinear (half-pixel centres) and nearest resize, channel replication, flip, crop.
 #include "hwnas/data/image_ops.h"
 
 #include <algorithm>
@@ -47,6 +47,20 @@ Image resize_bilinear(const Image& image, int64_t height, int64_t width) {
         out.at(c, y, x) = top * (1 - r.high_weight) + bottom * r.high_weight;
       }
     }
+  }
+  return out;
+}
+
+Mask resize_nearest(const Mask& mask, int64_t height, int64_t width) {
+  if (height == mask.height && width == mask.width) return mask;
+  Mask out;
+  out.height = height;
+  out.width = width;
+  out.classes.assign(static_cast<size_t>(height * width), 0);
+  for (int64_t y = 0; y < height; ++y) {
+    const int64_t source_y = std::min(y * mask.height / height, mask.height - 1);
+    for (int64_t x = 0; x < width; ++x)
+      out.at(y, x) = mask.at(source_y, std::min(x * mask.width / width, mask.width - 1));
   }
   return out;
 }

@@ -32,6 +32,18 @@ TEST(ImageOps, BilinearMatchesPyTorchUpAndDown) {
   EXPECT_EQ(resize_bilinear(ramp_3x4(), 3, 4), ramp_3x4());
 }
 
+// Nearest neighbour: output (y, x) takes input (floor(y * in_h / out_h), floor(x * in_w / out_w)),
+// PyTorch's interpolate(mode="nearest"); by hand for rows 0 0 1 1 2 and columns 0 0 1 1 2 2 3.
+TEST(ImageOps, NearestResizeOfMasksKeepsClassIds) {
+  Mask mask{3, 4, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255}};
+  Mask up = resize_nearest(mask, 5, 7);
+  EXPECT_EQ(up.classes, (std::vector<int64_t>{0, 0, 1, 1, 2, 2, 3, 0, 0, 1, 1, 2, 2, 3, 4,  4,  5,  5,
+                                              6, 6, 7, 4, 4, 5, 5, 6, 6, 7, 8, 8, 9, 9, 10, 10, 255}));
+  Mask down = resize_nearest(mask, 2, 3);
+  EXPECT_EQ(down.classes, (std::vector<int64_t>{0, 1, 2, 4, 5, 6}));
+  EXPECT_EQ(resize_nearest(mask, 3, 4), mask);
+}
+
 TEST(ImageOps, FlipImageMaskAndBox) {
   Image flipped = flip_horizontal(ramp_3x4());
   EXPECT_EQ(flipped.pixels, (std::vector<float>{3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8}));

@@ -71,9 +71,16 @@ TEST(SegmentationTask, LossCountsEveryPixelButTheIgnoredOnes) {
   ASSERT_TRUE(task.ok());
   EXPECT_NEAR((*task)->loss({logits}, batch).item<double>(), counted / 5.0, 1e-5);
 
+  // The default ignore label is data::kIgnoreLabel (255): the same loss without setting it.
+  auto by_default = make_task(data::Task::Segmentation, {.num_classes = 3});
+  ASSERT_TRUE(by_default.ok());
+  EXPECT_NEAR((*by_default)->loss({logits}, batch).item<double>(), counted / 5.0, 1e-5);
+
   // Without an ignore label every pixel counts; with the last one made background:
   batch.masks[5] = 0;
-  auto plain = make_task(data::Task::Segmentation, {.num_classes = 3});
+  TaskOptions no_ignore{.num_classes = 3};
+  no_ignore.segmentation.ignore_label = -1;
+  auto plain = make_task(data::Task::Segmentation, no_ignore);
   ASSERT_TRUE(plain.ok());
   EXPECT_NEAR((*plain)->loss({logits}, batch).item<double>(), (counted + pixel_loss(1, 2, 0)) / 6.0, 1e-5);
 }
@@ -108,6 +115,19 @@ TEST(SegmentationTask, MetricRejectsMasksOutsideTheClasses) {
   ASSERT_TRUE(task.ok());
   (*task)->update_metric({at::zeros({1, 3, 1, 2})}, batch);
   EXPECT_TRUE(std::isnan((*task)->metric()));
+}
+
+// VOC's 255 pixels are left out of the mean IoU by default: pixel 0 (class 1, predicted 1)
+// counts, pixel 1 (255, predicted 0) does not, so class 0 has no IoU and the mean is class 1's.
+TEST(SegmentationTask, MeanIouSkipsTheIgnoreLabelByDefault) {
+  data::Batch batch = batch_of(1, 1, 2);
+  batch.masks = {1, data::kIgnoreLabel};
+  at::Tensor logits = at::zeros({1, 3, 1, 2});
+  logits[0][1][0][0] = 5.0;
+  auto task = make_task(data::Task::Segmentation, {.num_classes = 3});
+  ASSERT_TRUE(task.ok());
+  (*task)->update_metric({logits}, batch);
+  EXPECT_DOUBLE_EQ((*task)->metric(), 1.0);
 }
 
 // Pixels of intensity 1 are class 1, of 0.5 class 2, the rest background: a tiny net trained on

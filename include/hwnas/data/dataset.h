@@ -40,7 +40,13 @@ struct Image {
 // An image of the given size filled with `value`.
 Image filled_image(int64_t channels, int64_t height, int64_t width, float value = 0.0f);
 
-// Per-pixel class ids of a segmentation example: classes[y * width + x]; 0 is the background.
+// The mask value of pixels that belong to no class and are left out of the segmentation loss
+// and of the mean IoU: the border and "difficult" pixels of PASCAL VOC's SegmentationClass PNGs
+// (voc.h). train::SegmentationOptions::ignore_label defaults to it.
+inline constexpr int64_t kIgnoreLabel = 255;
+
+// Per-pixel class ids of a segmentation example: classes[y * width + x]; 0 is the background,
+// kIgnoreLabel a pixel to leave out.
 struct Mask {
   int64_t height = 0;
   int64_t width = 0;
@@ -100,5 +106,9 @@ class Dataset {
 
 // The Error for get(index) with an index outside [0, size).
 Error index_out_of_range(const std::string& what, int64_t index, int64_t size);
+
+// The image size options every file-backed data set takes: height and width in 1..16384,
+// channels 1 or 3. The Error's message starts with `what` (e.g. "image folder ROOT").
+Status check_image_options(const std::string& what, int64_t height, int64_t width, int64_t channels);
 
 }  // namespace hwnas::data

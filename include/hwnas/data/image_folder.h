@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hwnas/data/dataset.h"
+#include "hwnas/data/image_io.h"  // decode_image_file
 #include "hwnas/ir/result.h"
 
 namespace hwnas::data {
@@ -51,9 +52,5 @@ class ImageFolder : public Dataset {
   std::vector<std::string> files_;
   std::vector<int64_t> labels_;
 };
-
-// Decodes a PNG or JPEG file into an image of `channels` (1 or 3) at its own size, values byte / 255.
-// Errors name the file.
-Result<Image> decode_image_file(const std::string& path, int64_t channels);
 
 }  // namespace hwnas::data

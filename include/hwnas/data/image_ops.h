@@ -1,4 +1,4 @@
-// Pixel operations on images and masks: bilinear resize, channel replication, horizontal flip, crop.
+// Pixel operations on images and masks: bilinear and nearest resize, channel replication, flip, crop.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,11 @@ namespace hwnas::data {
 // align_corners=False) without antialiasing): output pixel (y, x) samples the input at
 // ((y + 0.5) * in_h / out_h - 0.5, ...), clamped to the border. Same size returns a copy.
 Image resize_bilinear(const Image& image, int64_t height, int64_t width);
+
+// Nearest-neighbour resize of a mask (class ids are never blended): output pixel (y, x) takes
+// input pixel (floor(y * in_h / out_h), floor(x * in_w / out_w)), as PyTorch's
+// interpolate(mode="nearest") and torchvision's mask transforms. Same size returns a copy.
+Mask resize_nearest(const Mask& mask, int64_t height, int64_t width);
 
 // A 1-channel image copied into `channels` identical channels (channels >= 1).
 Image replicate_channels(const Image& grey, int64_t channels);

@@ -27,7 +27,9 @@
 namespace hwnas::train {
 
 struct SegmentationOptions {
-  int64_t ignore_label = -1;  // mask value left out of loss and metric (e.g. 255 in VOC); -1: none
+  // Mask value left out of the loss and the mean IoU: data::kIgnoreLabel (255, VOC's borders) by
+  // default, which the composite scenes never use; -1: none.
+  int64_t ignore_label = data::kIgnoreLabel;
 };
 
 // SSD-style detection (anchors.h): default boxes, matching, coding, decoding for the metric.
