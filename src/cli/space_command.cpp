@@ -1,7 +1,9 @@
 // `hwnas space`: list the built-in search spaces, show a space's decisions, decode an architecture to a network, sample architectures.
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cmath>
+#include <fstream>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -10,10 +12,12 @@
 
 #include "commands.h"
 #include "format.h"
+#include "load_model.h"
 #include "hwnas/analysis/cost.h"
 #include "hwnas/hw/registry.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "hwnas/search/algorithm.h"
+#include "hwnas/space/derive.h"
 #include "hwnas/space/space.h"
 #include "hwnas/text/yaml_format.h"
 
@@ -29,6 +33,58 @@ struct SpaceArgs {
   int sample = 0;
   uint64_t seed = 0;
 };
+
+struct DeriveArgs {
+  std::string model;
+  ModelOptions model_options;
+  std::string target;
+  int64_t channel_multiple = 0;
+  std::string output;  // the space's YAML; empty: printed
+  std::string name;
+};
+
+// `hwnas space derive MODEL`: the macro space whose baseline point is MODEL.
+int run_derive(const DeriveArgs& args, Streams streams) {
+  auto model = load_model(args.model, args.model_options);
+  if (!model) return report_error(*streams.err, model.error().message);
+  space::DeriveOptions options;
+  if (!args.target.empty()) {
+    auto target = hw::make_target(args.target);
+    if (!target) return report_error(*streams.err, target.error().message);
+    options.channel_multiple = (*target)->channel_multiple();
+  }
+  if (args.channel_multiple > 0) options.channel_multiple = args.channel_multiple;
+  options.source = model->source;
+  options.name = args.name;
+  if (options.name.empty()) {
+    options.name = std::filesystem::path(args.model).stem().string();
+    for (char& c : options.name)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    options.name += "_derived";
+  }
+  auto derived = space::derive_space(model->graph, options);
+  if (!derived) return report_error(*streams.err, derived.error().within(args.model).message);
+  if (args.output.empty()) {
+    *streams.out << derived->yaml;
+    return kExitSuccess;
+  }
+  std::ofstream file(args.output, std::ios::trunc);
+  file << derived->yaml;
+  if (!file) return report_error(*streams.err, args.output + ": cannot write the space");
+  std::ostringstream out;
+  out << "derived " << options.name << " from " << model->source << ": " << derived->stages.size() << " stages";
+  if (options.channel_multiple > 1) out << ", widths curated to multiples of " << options.channel_multiple;
+  out << "\n";
+  for (size_t i = 0; i < derived->stages.size(); ++i) {
+    const space::DerivedStage& s = derived->stages[i];
+    out << "  stage" << i + 1 << ": " << s.depth << " x " << s.block << " k" << s.kernel << " e" << fixed(s.expansion, 2)
+        << " -> " << s.channels << " channels, stride " << s.stride << "\n";
+  }
+  out << "baseline point (" << human_count(derived->params) << " parameters, " << human_count(derived->macs)
+      << " MACs, as the network):\n  " << derived->baseline_key << "\nwrote " << args.output << "\n";
+  *streams.out << out.str();
+  return kExitSuccess;
+}
 
 // The architecture key `arch` names: the text itself, or the `key` field of the YAML file it is.
 Result<std::string> architecture_key(const std::string& arch, const space::SearchSpace& space) {
@@ -137,7 +193,22 @@ void register_space(CLI::App& app, Streams streams) {
       ->type_name("N")
       ->check(CLI::PositiveNumber);
   command->add_option("--seed", args->seed, "seed of --sample (default 0)");
-  command->callback([args, streams] { finish(run_space(*args, streams)); });
+
+  auto derive = std::make_shared<DeriveArgs>();
+  CLI::App* derive_command = command->add_subcommand(
+      "derive", "write the macro search space whose baseline point is MODEL (an ONNX export, a YAML network, a zoo name)");
+  derive_command->add_option("model", derive->model, "a .onnx or .yaml network, or a zoo name")->required()->type_name("MODEL");
+  add_model_options(*derive_command, derive->model_options);
+  derive_command->add_option("--target", derive->target, "curate the widths to this target's parallelism factor P");
+  derive_command->add_option("--channel-multiple", derive->channel_multiple, "curate the widths to multiples of P")
+      ->type_name("P")
+      ->check(CLI::PositiveNumber);
+  derive_command->add_option("-o,--output", derive->output, "write the space here (default: print it)")->type_name("FILE");
+  derive_command->add_option("--name", derive->name, "the space's name (default: MODEL's file name + _derived)");
+  derive_command->callback([derive, streams] { finish(run_derive(*derive, streams)); });
+  command->callback([args, streams, derive_command] {
+    if (!derive_command->parsed()) finish(run_space(*args, streams));
+  });
 }
 
 }  // namespace hwnas::cli

@@ -1390,7 +1390,7 @@ Status Importer::convert_split(const onnx::NodeProto& node) {
   int64_t offset = 0;
   for (int i = 0; i < parts; ++i) {
     const int64_t size = sizes[static_cast<size_t>(i)];
-    if (size < 1 || offset + size > dim)
+    if (size < 1 || size > dim - offset)
       return node_error("split sizes [" + dims_to_string(sizes) + "] do not fit axis " + std::to_string(*axis) +
                         " of size " + std::to_string(dim));
     if (!output_name(node, i).empty()) {

@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "hwnas/onnx/onnx_import.h"
 #include "hwnas/search/store.h"
+#include "hwnas/space/derive.h"
+#include "hwnas/text/yaml_format.h"
 
 namespace hwnas::search {
 namespace {
@@ -14,7 +17,20 @@ constexpr const char* kBaselineMetaKey = "baseline_metrics";
 
 Status parse_baseline_config(const text::StrictYaml& r, const YAML::Node& node, const std::string& base_dir,
                              BaselineConfig& config) {
-  if (Status s = r.check_fields(node, "baseline", {"space", "architecture"}); !s) return s;
+  if (Status s = r.check_fields(node, "baseline", {"space", "architecture", "model"}); !s) return s;
+  if (node["model"]) {
+    if (node["architecture"] || node["space"])
+      return r.error_at(node, "baseline.model", "give either model or space + architecture, not both");
+    auto model = r.text(node["model"], "baseline.model");
+    if (!model) return model.error();
+    config.model = *model;
+    if (!base_dir.empty() && std::filesystem::path(config.model).is_relative())
+      config.model = (std::filesystem::path(base_dir) / config.model).string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(config.model, ec))
+      return r.error_at(node["model"], "baseline.model", "no such file: " + config.model);
+    return {};
+  }
   if (!node["architecture"]) return r.error_at(node, "baseline.architecture", "missing field (the architecture's key)");
   auto key = r.text(node["architecture"], "baseline.architecture");
   if (!key) return key.error();
@@ -35,6 +51,23 @@ Status parse_baseline_config(const text::StrictYaml& r, const YAML::Node& node, 
 Result<Baseline> prepare_baseline(const BaselineConfig& config, const space::SearchSpace& searched,
                                   const space::SpaceContext& context) {
   Baseline baseline;
+  if (!config.model.empty()) {
+    const std::string ext = std::filesystem::path(config.model).extension().string();
+    auto graph = ext == ".onnx" ? onnx_io::import_onnx_file(config.model) : text::load_yaml(config.model);
+    if (!graph) return Error{"baseline.model: " + graph.error().message};
+    auto derived = space::derive_space(*graph, {.channel_multiple = context.channel_multiple,
+                                                .name = std::filesystem::path(config.model).stem().string() + "_derived",
+                                                .source = config.model});
+    if (!derived) return Error{"baseline.model: " + config.model + ": " + derived.error().message};
+    auto space = space::parse_space(derived->yaml, config.model + " (derived space)", context);
+    if (!space) return Error{"baseline.model: " + space.error().message};
+    baseline.space = std::make_unique<space::SearchSpace>(std::move(*space));
+    auto arch = baseline.space->parse_key(derived->baseline_key);
+    if (!arch) return Error{"baseline.model: " + arch.error().message};
+    baseline.arch = *arch;
+    baseline.key = derived->baseline_key;
+    return baseline;
+  }
   if (config.space.empty()) {
     baseline.space = std::make_unique<space::SearchSpace>(searched);
   } else {

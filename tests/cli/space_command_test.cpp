@@ -110,5 +110,25 @@ TEST(SpaceCommand, BadInputGivesErrorsNamingIt) {
   EXPECT_NE(r.err.find("extension"), std::string::npos) << r.err;
 }
 
+// `hwnas space derive`: the space of a zoo network, written and re-read, decodes its printed baseline key.
+TEST(SpaceCommand, DeriveWritesASpaceWhoseBaselineIsTheNetwork) {
+  const std::string out = scratch("mobilenet_v2_space.yaml");
+  RunResult r = run({"space", "derive", "mobilenet_v2", "--resolution", "96", "--classes", "10", "--channel-multiple", "16",
+                     "-o", out});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("7 stages"), std::string::npos) << r.out;
+  const size_t at = r.out.find("resolution=");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string key = r.out.substr(at, r.out.find('\n', at) - at);
+  RunResult decoded = run({"space", out, "--arch", key});
+  ASSERT_EQ(decoded.status, 0) << decoded.err;
+  EXPECT_NE(decoded.out.find("stage7.channels: 320"), std::string::npos) << decoded.out;
+
+  RunResult resnet = run({"space", "derive", "resnet18"});
+  EXPECT_NE(resnet.status, 0);
+  EXPECT_NE(resnet.err.find("resnet18"), std::string::npos) << resnet.err;
+  EXPECT_NE(resnet.err.find("stem"), std::string::npos) << resnet.err;
+}
+
 }  // namespace
 }  // namespace hwnas::cli

@@ -5,7 +5,10 @@
 
 #include <filesystem>
 
+#include "hwnas/analysis/cost.h"
+#include "hwnas/ir/builder.h"
 #include "hwnas/search/store.h"
+#include "hwnas/text/yaml_format.h"
 #include "synthetic.h"
 
 namespace hwnas::search {
@@ -61,6 +64,40 @@ TEST(Baseline, IsEvaluatedOncePerStoreAndCompared) {
   EXPECT_EQ(changes[0].metric, "f");
   EXPECT_DOUBLE_EQ(changes[0].relative, (1.0 - 5.0) / 5.0);
   std::filesystem::remove(path);
+}
+
+// baseline: {model: FILE}: the network's derived space and its baseline point, which decodes to the network.
+TEST(Baseline, AModelFileIsTheBaselinePointOfItsDerivedSpace) {
+  ir::Graph net("small_mobilenet");
+  ir::Builder b(net);
+  auto x = b.input({1, 3, 32, 32});
+  x = b.conv_bn_act(x, 16, 3, 2, ir::OpKind::Relu6, 1, "stem");
+  auto e = b.conv_bn_act(x, 48, 1, 1, ir::OpKind::Relu6, 1, "expand");
+  auto d = b.conv_bn_act(e, 48, 3, 2, ir::OpKind::Relu6, 48, "dw");
+  auto p = b.conv_bn_act(d, 24, 1, 1, ir::OpKind::Input, 1, "project");
+  x = b.linear(b.flatten(b.global_avg_pool(p)), 10, true, "fc");
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  const std::string path = dir + "/hwnas_baseline_model.yaml";
+  ASSERT_TRUE(text::save_yaml(net, path).ok());
+
+  auto yaml = text::load_yaml_text("baseline: {model: hwnas_baseline_model.yaml}\n", "search.yaml");
+  ASSERT_TRUE(yaml.ok());
+  text::StrictYaml r("search.yaml");
+  BaselineConfig config;
+  ASSERT_TRUE(parse_baseline_config(r, (*yaml)["baseline"], dir, config).ok());
+  EXPECT_EQ(config.model, path);
+  auto baseline = prepare_baseline(config, testing::synthetic_space(2, 4), {.channel_multiple = 8});
+  ASSERT_TRUE(baseline.ok()) << baseline.error().message;
+  auto decoded = baseline->space->decode(baseline->arch);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(analysis::analyze_cost(*decoded).macs, analysis::analyze_cost(net).macs);
+  EXPECT_NE(baseline->key.find("stage1.block=ibn"), std::string::npos) << baseline->key;
+
+  auto missing = text::load_yaml_text("baseline: {model: no_such_model.onnx}\n", "search.yaml");
+  Status s = parse_baseline_config(r, (*missing)["baseline"], dir, config);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("no such file"), std::string::npos) << s.error().message;
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 //   baseline:
 //     space: fashion_mnist_uncurated        # optional: the searched space by default
 //     architecture: "resolution=32;depth_multiplier=1.0;stem.channels=32;stage1.block=ibn;..."
+//   or
+//   baseline: {model: mobilenet_v2.onnx}    # a network (ONNX or YAML): its derived space's baseline point
 //
 //   auto baseline = search::prepare_baseline(config.baseline, context, base_dir);
 //   auto metrics = search::baseline_metrics(*baseline, evaluator, &store, fidelity, seed);  // once per store
@@ -30,6 +32,8 @@ class ExperimentStore;
 struct BaselineConfig {
   std::string space;         // a built-in space name or a path; "" = the searched space
   std::string architecture;  // the space's canonical key ("name=label;..."), see SearchSpace::parse_key
+  std::string model;         // or: a network file (.onnx, .yaml); the baseline is the baseline point of
+                             // the space derived from it (space::derive_space), which is that network
 };
 
 // Reads `node` ({space, architecture}) into `config`; errors name the source, line and field.
@@ -43,7 +47,8 @@ struct Baseline {
 };
 
 // Loads the baseline's space (curated with `context`, as the searched one) and parses its
-// architecture; an Error naming the decision or label that does not fit.
+// architecture; an Error naming the decision or label that does not fit. With `model`, imports
+// the network and derives its space instead (an Error naming the node the matcher stopped at).
 Result<Baseline> prepare_baseline(const BaselineConfig& config, const space::SearchSpace& searched,
                                   const space::SpaceContext& context);
 

@@ -1,0 +1,60 @@
+// Deriving a search space from an existing network: its baseline point is the network itself.
+//
+//   auto graph = onnx_io::import_onnx_file("mobilenet_v2.onnx");
+//   auto derived = space::derive_space(*graph, {.channel_multiple = 32, .name = "mobilenet_v2"});
+//   if (!derived) std::cerr << derived.error().message;   // names the node the matcher stopped at
+//   std::ofstream("mobilenet_v2_space.yaml") << derived->yaml;
+//   // derived->baseline_key decodes to a network with the input's parameters and MACs
+//
+// The matcher walks the network from its input: a stem (3x3 conv + activation), then blocks —
+// inverted bottlenecks (1x1 expand + act, kxk depthwise + act, 1x1 linear project; without the
+// expand when the expansion is 1), fused IBNs (kxk conv + act, 1x1 linear project), standard
+// convs (kxk conv + act) — each with the residual add when it has one, then a classification
+// head ([1x1 conv + act], global average pool, flatten, linear). Batch norms may be folded into
+// the convs or not. Consecutive blocks of one type, kernel, expansion and width form a stage
+// (a new stage starts at a stride). Every activation must be the same (the macro space has one).
+//
+// The space it writes (docs/search.md's macro format) searches what the article searched around
+// a product network: per stage the block type (IBN <-> fused IBN), the kernel, the expansion, the
+// depth and the width (the baseline's width and the multiples of the target's parallelism factor
+// P between half and one and a half times it), the stem width, a global depth multiplier and the
+// input resolution. Each decision lists the baseline's own value, so the baseline is a point of
+// the space; derive_space decodes it and checks that it has the input's parameters (batch norms
+// folded) and MACs.
+//
+// A network the matcher does not recognise — squeeze-excite, mixed activations, dense-task heads,
+// branches — is an error naming the node where matching stopped and what was expected there.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hwnas/ir/graph.h"
+#include "hwnas/ir/result.h"
+
+namespace hwnas::space {
+
+struct DeriveOptions {
+  int64_t channel_multiple = 1;  // the target's parallelism factor P; 1: widths in steps of 8
+  std::string name = "derived";  // the space's name
+  std::string source;            // where the network came from, for the file's header comment
+  int max_width_options = 5;     // width choices per stage at most (the baseline's always kept)
+};
+
+struct DerivedStage {
+  std::string block;  // "ibn", "fused_ibn", "conv"
+  int64_t kernel = 3, stride = 1, depth = 1, channels = 0;
+  double expansion = 1;
+};
+
+struct DerivedSpace {
+  std::string yaml;          // the space, in the macro format of docs/search.md
+  std::string baseline_key;  // the canonical key of the input network in that space
+  std::vector<DerivedStage> stages;
+  int64_t params = 0, macs = 0;  // of the input network (batch norms folded), equal to the baseline's
+};
+
+Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& options = {});
+
+}  // namespace hwnas::space

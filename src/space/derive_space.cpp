@@ -1,0 +1,394 @@
+// derive_space: matching a network's stem, blocks and head, and writing the macro space around it.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "hwnas/analysis/cost.h"
+#include "hwnas/blocks/spec.h"
+#include "hwnas/ir/fold_batch_norm.h"
+#include "hwnas/space/derive.h"
+#include "hwnas/space/space.h"
+
+namespace hwnas::space {
+namespace {
+
+using ir::NodeId;
+using ir::OpKind;
+
+// A conv with what follows it alone: an optional batch norm, then an optional activation.
+struct Unit {
+  NodeId conv = ir::kNoNode;
+  ir::Conv2dAttrs attrs;
+  int64_t in_channels = 0;
+  std::optional<OpKind> activation;
+  NodeId out = ir::kNoNode;
+};
+
+struct Block {
+  std::string type;  // "ibn", "fused_ibn", "conv"
+  int64_t kernel = 3, stride = 1, out_channels = 0, in_channels = 0;
+  double expansion = 1;
+  bool residual = false;
+};
+
+std::string number(double v) {
+  char text[40];
+  if (v == std::floor(v) && std::abs(v) < 1e15) std::snprintf(text, sizeof text, "%lld", static_cast<long long>(v));
+  else std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
+}
+
+std::string list(const std::vector<double>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + number(values[i]);
+  return out + "]";
+}
+
+std::vector<double> sorted_unique(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+class Matcher {
+ public:
+  explicit Matcher(const ir::Graph& graph) : g_(graph), readers_(graph.consumers()) {
+    for (NodeId id : graph.outputs()) outputs_.insert(id);
+  }
+
+  // The one reader of `id` when it has exactly one and is not a graph output, else kNoNode.
+  NodeId sole_reader(NodeId id) const {
+    const auto& r = readers_[static_cast<size_t>(id)];
+    return r.size() == 1 && !outputs_.count(id) ? r[0] : ir::kNoNode;
+  }
+  const ir::Node& node(NodeId id) const { return g_.node(id); }
+
+  Error stop(NodeId id, const std::string& expected) const {
+    return Error{"space derive: stopped at " + (id == ir::kNoNode ? std::string("the end of a chain") : node(id).describe()) +
+                 ": expected " + expected + " (what the matcher recognises: docs/search.md, 'Deriving a space')"};
+  }
+
+  Result<Unit> unit_at(NodeId conv) {
+    const ir::Node& c = node(conv);
+    if (c.kind != OpKind::Conv2d) return stop(conv, "a conv2d");
+    Unit u;
+    u.conv = conv;
+    u.attrs = c.attr<ir::Conv2dAttrs>();
+    u.in_channels = node(c.inputs[0]).shape.c();
+    const auto& a = u.attrs;
+    const int64_t same = (a.kernel_h - 1) / 2;
+    if (a.kernel_h != a.kernel_w || a.kernel_h % 2 == 0 || a.stride_h != a.stride_w || a.dilation_h != 1 ||
+        a.dilation_w != 1 || a.pad_top != same || a.pad_left != same || a.pad_bottom != same || a.pad_right != same)
+      return stop(conv, "a square, odd, undilated kernel with 'same' padding (k - 1) / 2 on every side");
+    u.out = conv;
+    NodeId next = sole_reader(u.out);
+    if (next != ir::kNoNode && node(next).kind == OpKind::BatchNorm) {
+      u.out = next;
+      next = sole_reader(u.out);
+    }
+    if (next != ir::kNoNode && ir::is_activation(node(next).kind)) {
+      if (node(next).kind == OpKind::Clip || node(next).kind == OpKind::LeakyRelu)
+        return stop(next, "relu, relu6, hard_swish, swish, sigmoid or hard_sigmoid");
+      u.activation = node(next).kind;
+      activations_.insert(node(next).kind);
+      u.out = next;
+    }
+    return u;
+  }
+
+  // The block that reads `x`, or nullopt when what reads it is not a block (the head).
+  Result<std::optional<Block>> block_at(NodeId x) {
+    const auto& readers = readers_[static_cast<size_t>(x)];
+    NodeId body = ir::kNoNode;
+    for (NodeId r : readers) {
+      if (node(r).kind == OpKind::Conv2d) {
+        if (body != ir::kNoNode) return stop(r, "one conv reading " + node(x).describe() + ", not two (a branch)");
+        body = r;
+      } else if (!ir::is_elementwise_binary(node(r).kind) && readers.size() > 1) {
+        return stop(r, "a conv or a residual add reading " + node(x).describe());
+      }
+    }
+    if (body == ir::kNoNode) return std::optional<Block>{};
+    const int64_t in = node(x).shape.c();
+    auto u1 = unit_at(body);
+    if (!u1) return u1.error();
+    Block b;
+    b.in_channels = in;
+    NodeId out = ir::kNoNode;
+    const auto& a1 = u1->attrs;
+    auto is_project = [&](const Unit& u) {
+      return u.attrs.kernel_h == 1 && u.attrs.stride_h == 1 && u.attrs.groups == 1 && !u.activation;
+    };
+    auto next_unit = [&](const Unit& u) -> Result<Unit> {
+      NodeId n = sole_reader(u.out);
+      if (n == ir::kNoNode) return stop(u.out, "one reader");
+      return unit_at(n);
+    };
+    if (a1.groups == in && a1.out_channels == in && a1.kernel_h > 1 && u1->activation) {  // IBN, expansion 1
+      auto u2 = next_unit(*u1);
+      if (!u2) return u2.error();
+      if (!is_project(*u2)) return stop(u2->conv, "the 1x1 linear projection of an inverted bottleneck");
+      b.type = "ibn";
+      b.kernel = a1.kernel_h;
+      b.stride = a1.stride_h;
+      b.expansion = 1;
+      b.out_channels = u2->attrs.out_channels;
+      out = u2->out;
+    } else if (a1.kernel_h == 1 && a1.groups == 1 && a1.stride_h == 1 && u1->activation &&
+               [&] {
+                 NodeId n = sole_reader(u1->out);
+                 return n != ir::kNoNode && node(n).kind == OpKind::Conv2d &&
+                        node(n).attr<ir::Conv2dAttrs>().groups == a1.out_channels && a1.out_channels > 1;
+               }()) {  // IBN: 1x1 expand, depthwise, project
+      auto u2 = next_unit(*u1);
+      if (!u2) return u2.error();
+      if (u2->attrs.out_channels != a1.out_channels || !u2->activation)
+        return stop(u2->conv, "the kxk depthwise conv + activation of an inverted bottleneck");
+      auto u3 = next_unit(*u2);
+      if (!u3) return u3.error();
+      if (!is_project(*u3)) return stop(u3->conv, "the 1x1 linear projection of an inverted bottleneck");
+      b.type = "ibn";
+      b.kernel = u2->attrs.kernel_h;
+      b.stride = u2->attrs.stride_h;
+      b.expansion = static_cast<double>(a1.out_channels) / static_cast<double>(in);
+      b.out_channels = u3->attrs.out_channels;
+      out = u3->out;
+    } else if (a1.groups == 1 && u1->activation) {
+      NodeId n = sole_reader(u1->out);
+      if (a1.kernel_h == 1 && n != ir::kNoNode && node(n).kind == OpKind::GlobalAvgPool)
+        return std::optional<Block>{};  // the head's 1x1 conv
+      std::optional<Unit> u2;
+      if (n != ir::kNoNode && node(n).kind == OpKind::Conv2d) {
+        auto next = unit_at(n);
+        if (!next) return next.error();
+        if (is_project(*next)) u2 = *next;
+      }
+      b.kernel = a1.kernel_h;
+      b.stride = a1.stride_h;
+      if (u2 && a1.kernel_h > 1) {  // fused IBN: kxk expand, 1x1 project
+        b.type = "fused_ibn";
+        b.expansion = static_cast<double>(a1.out_channels) / static_cast<double>(in);
+        b.out_channels = u2->attrs.out_channels;
+        out = u2->out;
+      } else {
+        b.type = "conv";
+        b.out_channels = a1.out_channels;
+        out = u1->out;
+      }
+    } else {
+      return stop(body, "the first conv of a block (an inverted bottleneck, a fused IBN or a conv + activation)");
+    }
+    NodeId add = sole_reader(out);
+    if (add != ir::kNoNode && node(add).kind == OpKind::Add) {
+      const auto& inputs = node(add).inputs;
+      if (!(inputs.size() == 2 && ((inputs[0] == out && inputs[1] == x) || (inputs[1] == out && inputs[0] == x))))
+        return stop(add, "a residual add of the block's input and output");
+      b.residual = true;
+      out = add;
+    }
+    // The macro space's rule (blocks::has_residual): IBN-family blocks that keep stride and width add their input.
+    const bool expected = b.type != "conv" && b.stride == 1 && b.in_channels == b.out_channels;
+    if (b.residual != expected)
+      return stop(out, std::string("a residual add exactly when an IBN-family block keeps its stride and width "
+                                   "(the macro space's rule); this block ") + (b.residual ? "has one" : "has none"));
+    output_ = out;
+    return std::optional<Block>{b};
+  }
+
+  NodeId last_output() const { return output_; }
+  const std::set<OpKind>& activations() const { return activations_; }
+
+ private:
+  const ir::Graph& g_;
+  std::vector<std::vector<NodeId>> readers_;
+  std::set<NodeId> outputs_;
+  std::set<OpKind> activations_;
+  NodeId output_ = ir::kNoNode;
+};
+
+// The baseline's width and the multiples of `multiple` in [width / 2, 3 width / 2], at most `most` of them.
+std::vector<double> width_choices(int64_t width, int64_t multiple, int most) {
+  const int64_t step = multiple > 1 ? multiple : 8;
+  std::vector<double> aligned;
+  for (int64_t v = (width / 2 + step - 1) / step * step; v <= width * 3 / 2; v += step)
+    if (v > 0) aligned.push_back(static_cast<double>(v));
+  if (static_cast<int>(aligned.size()) > most && most > 1) {
+    std::vector<double> spread;
+    for (int i = 0; i < most; ++i)
+      spread.push_back(aligned[static_cast<size_t>(std::lround(i * (aligned.size() - 1) / double(most - 1)))]);
+    aligned = spread;
+  }
+  aligned.push_back(static_cast<double>(width));
+  return sorted_unique(aligned);
+}
+
+std::string activation_name_of(OpKind kind) {
+  switch (kind) {
+    case OpKind::Relu: return "relu";
+    case OpKind::Relu6: return "relu6";
+    case OpKind::HardSwish: return "hard_swish";
+    case OpKind::Swish: return "swish";
+    case OpKind::Sigmoid: return "sigmoid";
+    case OpKind::HardSigmoid: return "hard_sigmoid";
+    default: return std::string(ir::op_name(kind));
+  }
+}
+
+}  // namespace
+
+Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& options) {
+  const std::vector<NodeId> inputs = graph.inputs();
+  if (inputs.size() != 1) return Error{"space derive: the network has " + std::to_string(inputs.size()) + " inputs, expected 1"};
+  const ir::Shape& in_shape = graph.node(inputs[0]).shape;
+  if (in_shape.rank() != 4 || in_shape.h() != in_shape.w())
+    return Error{"space derive: the input is [" + in_shape.to_string() + "]; expected a square image [N, C, H, H]"};
+  Matcher m(graph);
+
+  // stem
+  NodeId first = m.sole_reader(inputs[0]);
+  if (first == ir::kNoNode) return m.stop(inputs[0], "one conv reading the input (the stem)");
+  auto stem = m.unit_at(first);
+  if (!stem) return stem.error();
+  if (stem->attrs.kernel_h != 3 || stem->attrs.groups != 1 || !stem->activation || stem->attrs.stride_h > 2)
+    return m.stop(first, "the stem: a 3x3 conv of stride 1 or 2 with an activation");
+
+  // blocks
+  std::vector<Block> blocks;
+  NodeId x = stem->out;
+  while (true) {
+    auto block = m.block_at(x);
+    if (!block) return block.error();
+    if (!*block) break;
+    blocks.push_back(**block);
+    x = m.last_output();
+  }
+  if (blocks.empty()) return m.stop(x, "at least one block after the stem");
+
+  // head: [1x1 conv + act] -> global average pool -> flatten / reshape -> linear
+  int64_t head_conv = 0;
+  NodeId y = m.sole_reader(x);
+  if (y != ir::kNoNode && graph.node(y).kind == OpKind::Conv2d) {
+    auto u = m.unit_at(y);
+    if (!u) return u.error();
+    if (u->attrs.kernel_h != 1 || u->attrs.stride_h != 1 || u->attrs.groups != 1 || !u->activation)
+      return m.stop(y, "the head's 1x1 conv + activation");
+    head_conv = u->attrs.out_channels;
+    y = m.sole_reader(u->out);
+  }
+  if (y == ir::kNoNode || graph.node(y).kind != OpKind::GlobalAvgPool)
+    return m.stop(y == ir::kNoNode ? x : y, "the classification head's global average pool (dense-task heads are not derived yet)");
+  NodeId flat = m.sole_reader(y);
+  if (flat == ir::kNoNode || (graph.node(flat).kind != OpKind::Flatten && graph.node(flat).kind != OpKind::Reshape))
+    return m.stop(flat == ir::kNoNode ? y : flat, "a flatten after the global average pool");
+  NodeId fc = m.sole_reader(flat);
+  if (fc == ir::kNoNode || graph.node(fc).kind != OpKind::Linear || !graph.node(fc).attr<ir::LinearAttrs>().bias)
+    return m.stop(fc == ir::kNoNode ? flat : fc, "the classifier: a linear layer with a bias");
+  if (graph.outputs() != std::vector<NodeId>{fc}) return m.stop(fc, "the classifier as the network's only output");
+  const int64_t classes = graph.node(fc).attr<ir::LinearAttrs>().out_features;
+  if (m.activations().size() != 1) {
+    std::string kinds;
+    for (OpKind k : m.activations()) kinds += (kinds.empty() ? "" : ", ") + activation_name_of(k);
+    return Error{"space derive: the network mixes activations (" + kinds +
+                 "); the macro space has one activation for every block"};
+  }
+  const std::string activation = activation_name_of(*m.activations().begin());
+
+  // stages
+  DerivedSpace derived;
+  std::vector<Block> firsts;
+  for (const Block& b : blocks) {
+    const bool same = !derived.stages.empty() && b.stride == 1 && b.type == derived.stages.back().block &&
+                      b.kernel == derived.stages.back().kernel && b.expansion == derived.stages.back().expansion &&
+                      b.out_channels == derived.stages.back().channels;
+    if (same) {
+      ++derived.stages.back().depth;
+      continue;
+    }
+    derived.stages.push_back({b.type, b.kernel, b.stride, 1, b.out_channels, b.expansion});
+    firsts.push_back(b);
+  }
+  int64_t total_stride = stem->attrs.stride_h;
+  for (const DerivedStage& s : derived.stages) total_stride *= s.stride;
+  if (total_stride > 64 || std::any_of(derived.stages.begin(), derived.stages.end(), [](const DerivedStage& s) { return s.stride > 2; }))
+    return Error{"space derive: a stage stride above 2 (the macro space's stages have stride 1 or 2)"};
+
+  // the space
+  const int64_t resolution = in_shape.h();
+  std::vector<double> resolutions;
+  for (int64_t k = -2; k <= 1; ++k)
+    if (resolution + k * total_stride >= total_stride) resolutions.push_back(static_cast<double>(resolution + k * total_stride));
+  resolutions = sorted_unique(resolutions);
+  std::map<std::string, std::string> baseline;  // decision name -> the baseline's choice label
+  std::ostringstream yaml;
+  yaml << "# Derived by `hwnas space derive`" << (options.source.empty() ? "" : " from " + options.source)
+       << (options.channel_multiple > 1 ? ", widths curated to multiples of P = " + std::to_string(options.channel_multiple) : "")
+       << ".\n# Its baseline point is the network itself; every decision lists the network's own value.\n";
+  yaml << "name: " << options.name << "\nkind: macro\n";
+  yaml << "input: {channels: " << in_shape.c() << ", resolution: " << list(resolutions) << "}\n";
+  baseline["resolution"] = number(static_cast<double>(resolution));
+  yaml << "depth_multiplier: [0.5, 0.75, 1.0]\n";
+  baseline["depth_multiplier"] = "1";
+  yaml << "activation: " << activation << "\n";
+  yaml << "stem: {channels: " << list(width_choices(stem->attrs.out_channels, options.channel_multiple, options.max_width_options))
+       << ", stride: " << stem->attrs.stride_h << "}\n";
+  baseline["stem.channels"] = number(static_cast<double>(stem->attrs.out_channels));
+  yaml << "stages:\n";
+  for (size_t i = 0; i < derived.stages.size(); ++i) {
+    const DerivedStage& s = derived.stages[i];
+    const std::string p = "stage" + std::to_string(i + 1);
+    std::vector<std::string> types{s.block};
+    if (s.block == "ibn") types.push_back("fused_ibn");
+    if (s.block == "fused_ibn") types.push_back("ibn");
+    std::vector<double> kernels = sorted_unique({3, 5, static_cast<double>(s.kernel)});
+    std::vector<double> expansions{s.expansion};
+    if (s.block != "conv" && s.expansion > 1) expansions = sorted_unique({s.expansion, 3, 6});
+    std::vector<double> depths = sorted_unique({std::max(1.0, s.depth - 1.0), double(s.depth), s.depth + 1.0});
+    yaml << "  - {block: [";
+    for (size_t t = 0; t < types.size(); ++t) yaml << (t ? ", " : "") << types[t];
+    yaml << "], kernel: " << list(kernels) << ", expansion: " << list(expansions) << ", depth: " << list(depths)
+         << ", channels: " << list(width_choices(s.channels, options.channel_multiple, options.max_width_options))
+         << ", stride: " << s.stride << "}\n";
+    baseline[p + ".block"] = s.block;
+    baseline[p + ".kernel"] = number(static_cast<double>(s.kernel));
+    baseline[p + ".expansion"] = number(s.expansion);
+    baseline[p + ".depth"] = number(static_cast<double>(s.depth));
+    baseline[p + ".channels"] = number(static_cast<double>(s.channels));
+  }
+  yaml << "head: {type: classification, classes: " << classes << ", conv_channels: " << head_conv << "}\n";
+  derived.yaml = yaml.str();
+
+  // the baseline point, decoded and compared with the network
+  auto space = parse_space(derived.yaml, options.name + " (derived)", SpaceContext{options.channel_multiple});
+  if (!space) return space.error().within("space derive: internal: the derived space does not parse");
+  Architecture arch;
+  for (const Decision& d : space->decisions()) {
+    auto want = baseline.find(d.name);
+    if (want == baseline.end()) return Error{"space derive: internal: no baseline value for decision " + d.name};
+    int index = -1;
+    for (size_t c = 0; c < d.choices.size(); ++c) {
+      const bool match = d.numeric ? std::abs(d.choices[c].value - std::stod(want->second)) < 1e-9
+                                   : d.choices[c].label == want->second;
+      if (match) index = static_cast<int>(c);
+    }
+    if (index < 0) return Error{"space derive: internal: decision " + d.name + " lacks the baseline's " + want->second};
+    arch.push_back(index);
+  }
+  derived.baseline_key = space->canonical_key(arch);
+  auto decoded = space->decode(arch);
+  if (!decoded) return decoded.error().within("space derive: the baseline point does not decode");
+  const analysis::CostSummary mine = analysis::analyze_cost(ir::fold_batch_norm(*decoded));
+  const analysis::CostSummary theirs = analysis::analyze_cost(ir::fold_batch_norm(graph));
+  derived.params = theirs.params;
+  derived.macs = theirs.macs;
+  if (mine.params != theirs.params || mine.macs != theirs.macs)
+    return Error{"space derive: the baseline point decodes to " + std::to_string(mine.params) + " parameters and " +
+                 std::to_string(mine.macs) + " MACs, the network has " + std::to_string(theirs.params) + " and " +
+                 std::to_string(theirs.macs) + " (a block the space builds differently)"};
+  return derived;
+}
+
+}  // namespace hwnas::space

@@ -1,0 +1,99 @@
+// space::derive_space: the macro space around an existing network, whose baseline point is that network.
+#include "hwnas/space/derive.h"
+
+#include <gtest/gtest.h>
+
+#include "hwnas/analysis/cost.h"
+#include "hwnas/ir/builder.h"
+#include "hwnas/ir/fold_batch_norm.h"
+#include "hwnas/space/space.h"
+#include "hwnas/zoo/zoo.h"
+
+namespace hwnas::space {
+namespace {
+
+ir::Graph zoo_model(const std::string& name, int64_t resolution = 224) {
+  auto g = zoo::build_model(name, {.resolution = resolution, .num_classes = 10});
+  EXPECT_TRUE(g.ok()) << (g.ok() ? "" : g.error().message);
+  return g.ok() ? std::move(g.value()) : ir::Graph();
+}
+
+TEST(DeriveSpace, MobileNetV2IsItsSevenStagesAndItsBaselineIsTheNetwork) {
+  ir::Graph net = zoo_model("mobilenet_v2");
+  auto derived = derive_space(net, {.channel_multiple = 32, .name = "mnv2"});
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  // MobileNetV2's table (t, c, n, s): (1,16,1,1) (6,24,2,2) (6,32,3,2) (6,64,4,2) (6,96,3,1) (6,160,3,2) (6,320,1,1).
+  const std::vector<std::vector<int64_t>> table{{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                                                {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  ASSERT_EQ(derived->stages.size(), table.size());
+  for (size_t i = 0; i < table.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(derived->stages[i].block, "ibn");
+    EXPECT_EQ(derived->stages[i].kernel, 3);
+    EXPECT_DOUBLE_EQ(derived->stages[i].expansion, static_cast<double>(table[i][0]));
+    EXPECT_EQ(derived->stages[i].channels, table[i][1]);
+    EXPECT_EQ(derived->stages[i].depth, table[i][2]);
+    EXPECT_EQ(derived->stages[i].stride, table[i][3]);
+  }
+  // The baseline point decodes to the network: same parameters (batch norms folded) and MACs.
+  auto space = parse_space(derived->yaml, "mnv2.yaml", {.channel_multiple = 32});
+  ASSERT_TRUE(space.ok()) << space.error().message;
+  auto arch = space->parse_key(derived->baseline_key);
+  ASSERT_TRUE(arch.ok()) << arch.error().message;
+  auto baseline = space->decode(*arch);
+  ASSERT_TRUE(baseline.ok()) << baseline.error().message;
+  const auto mine = analysis::analyze_cost(ir::fold_batch_norm(*baseline));
+  const auto theirs = analysis::analyze_cost(ir::fold_batch_norm(net));
+  EXPECT_EQ(mine.params, theirs.params);
+  EXPECT_EQ(mine.macs, theirs.macs);
+  EXPECT_EQ(derived->params, theirs.params);
+  // Widths are the baseline's own or multiples of P = 32; the fused alternative is a choice.
+  for (const Decision& d : space->decisions()) {
+    if (d.name.find("channels") == std::string::npos) continue;
+    for (const Choice& c : d.choices) {
+      const bool aligned = static_cast<int64_t>(c.value) % 32 == 0;
+      const bool own = d.name == "stem.channels" ? c.value == 32
+                                                 : c.value == table[static_cast<size_t>(std::stoi(d.name.substr(5)) - 1)][1];
+      EXPECT_TRUE(aligned || own) << d.name << " = " << c.label;
+    }
+  }
+  EXPECT_NE(derived->yaml.find("block: [ibn, fused_ibn]"), std::string::npos) << derived->yaml;
+  // Another point of the space decodes too: every stage fused.
+  Architecture fused = *arch;
+  for (size_t i = 0; i < space->decisions().size(); ++i)
+    if (space->decisions()[i].name.find(".block") != std::string::npos) fused[i] = 1;
+  EXPECT_TRUE(space->decode(fused).ok());
+}
+
+TEST(DeriveSpace, TheResolutionChoicesKeepTheBaselineAndTheTotalStride) {
+  auto derived = derive_space(zoo_model("mobilenet_v2", 160));
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  EXPECT_NE(derived->yaml.find("resolution: [96, 128, 160, 192]"), std::string::npos) << derived->yaml;
+  EXPECT_NE(derived->baseline_key.find("resolution=160"), std::string::npos) << derived->baseline_key;
+}
+
+TEST(DeriveSpace, ANetworkItCannotMatchIsAnErrorNamingTheNode) {
+  // ResNet-18: the stem is a 7x7 conv.
+  auto resnet = derive_space(zoo_model("resnet18"));
+  ASSERT_FALSE(resnet.ok());
+  EXPECT_NE(resnet.error().message.find("stem"), std::string::npos) << resnet.error().message;
+  // MobileNetV3-Large: squeeze-excite and two activations.
+  auto v3 = derive_space(zoo_model("mobilenet_v3_large"));
+  ASSERT_FALSE(v3.ok());
+  EXPECT_NE(v3.error().message.find("node '"), std::string::npos) << v3.error().message;
+  // A hand-made net whose blocks mix relu and relu6.
+  ir::Graph g("mixed");
+  ir::Builder b(g);
+  auto x = b.input({1, 3, 32, 32});
+  x = b.conv_bn_act(x, 16, 3, 2, ir::OpKind::Relu6, 1, "c1");
+  x = b.conv_bn_act(x, 32, 3, 2, ir::OpKind::Relu, 1, "c2");
+  x = b.global_avg_pool(x);
+  x = b.linear(b.flatten(x), 10, true);
+  ASSERT_TRUE(b.ok());
+  auto mixed = derive_space(g);
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.error().message.find("mixes activations"), std::string::npos) << mixed.error().message;
+}
+
+}  // namespace
+}  // namespace hwnas::space
