@@ -43,6 +43,7 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
     if (!x) return x.error().within("invalid architecture: stem");
   }
   std::vector<Feature> features;
+  ir::NodeId expansion_tap = ir::kNoNode;  // the expansion output of the IBN going from stride 16 to 32
   int64_t stride = m.stem_stride;
   for (const StageSpec& stage : m.stages) {
     auto stage_scope = b.scope(stage.name);
@@ -62,8 +63,17 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
       const int64_t in_channels = b.channels(*x);
       if (Status s = blocks::validate_block_spec(spec, in_channels); !s)
         return s.error().within("invalid architecture: " + stage.name + ".block" + std::to_string(j));
+      const auto first_node = static_cast<ir::NodeId>(graph.size());
       x = blocks::build_block(b, *x, spec);
       if (!x) return x.error().within("invalid architecture: " + stage.name + ".block" + std::to_string(j));
+      if (j == 0 && stride == 16 && stage.stride == 2 && spec.type == blocks::BlockType::Ibn)
+        for (auto id = first_node; id < static_cast<ir::NodeId>(graph.size()); ++id) {
+          const ir::Node& n = graph.node(id);
+          if (n.kind == ir::OpKind::Conv2d && n.attr<ir::Conv2dAttrs>().groups > 1) {  // the depthwise conv
+            expansion_tap = n.inputs[0];
+            break;
+          }
+        }
     }
     stride *= stage.stride;
     features.push_back({*x, stride});
@@ -98,6 +108,11 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
       std::vector<ir::NodeId> maps;
       for (const Feature& f : features)
         if (f.stride == 16 && f.node != *x) maps = {f.node};
+      if (m.tap_expansion) {
+        if (expansion_tap == ir::kNoNode)
+          return Error{"invalid architecture: head.tap expansion needs an IBN block that downsamples from stride 16 to 32"};
+        maps = {expansion_tap};
+      }
       maps.push_back(*x);
       auto extras = blocks::ssdlite_extra_layers(b, *x, m.extra_channels, m.activation);
       if (!extras) return extras.error().within("invalid architecture: detection extra layers");
@@ -105,6 +120,12 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
       blocks::SsdLiteHeadSpec head;
       head.num_classes = m.num_classes;
       head.anchors_per_location.assign(maps.size(), 6);
+      if (!m.anchors.empty()) {
+        if (m.anchors.size() != maps.size())
+          return Error{"invalid architecture: head.anchors lists " + std::to_string(m.anchors.size()) + " maps, the network has " +
+                       std::to_string(maps.size())};
+        head.anchors_per_location = m.anchors;
+      }
       head.activation = m.activation;
       auto outputs = blocks::ssdlite_head(b, maps, head);
       if (!outputs) return outputs.error().within("invalid architecture: head");

@@ -60,11 +60,21 @@ class Matcher {
     for (NodeId id : graph.outputs()) outputs_.insert(id);
   }
 
+  // The readers of `id`, less those the detection head owns.
+  std::vector<NodeId> readers(NodeId id) const {
+    std::vector<NodeId> r;
+    for (NodeId reader : readers_[static_cast<size_t>(id)])
+      if (!ignored_.count(reader)) r.push_back(reader);
+    return r;
+  }
   // The one reader of `id` when it has exactly one and is not a graph output, else kNoNode.
   NodeId sole_reader(NodeId id) const {
-    const auto& r = readers_[static_cast<size_t>(id)];
+    const auto r = readers(id);
     return r.size() == 1 && !outputs_.count(id) ? r[0] : ir::kNoNode;
   }
+  // Readers the backbone walk skips: the head's predictors and extra layers.
+  void ignore(NodeId reader) { ignored_.insert(reader); }
+  bool is_output(NodeId id) const { return outputs_.count(id) > 0; }
   const ir::Node& node(NodeId id) const { return g_.node(id); }
 
   Error stop(NodeId id, const std::string& expected) const {
@@ -102,7 +112,7 @@ class Matcher {
 
   // The block that reads `x`, or nullopt when what reads it is not a block (the head).
   Result<std::optional<Block>> block_at(NodeId x) {
-    const auto& readers = readers_[static_cast<size_t>(x)];
+    const auto readers = this->readers(x);
     NodeId body = ir::kNoNode;
     for (NodeId r : readers) {
       if (node(r).kind == OpKind::Conv2d) {
@@ -206,9 +216,68 @@ class Matcher {
   const ir::Graph& g_;
   std::vector<std::vector<NodeId>> readers_;
   std::set<NodeId> outputs_;
+  std::set<NodeId> ignored_;
   std::set<OpKind> activations_;
   NodeId output_ = ir::kNoNode;
 };
+
+// An SSDLite head as blocks::ssdlite_head and ssdlite_extra_layers build it: per map a kxk
+// depthwise conv + act and a 1x1 box and a 1x1 class predictor (the graph's outputs box0, cls0,
+// box1, ...); maps 2.. are extra layers (1x1 reduce, 3x3 depthwise stride 2, 1x1 expand, each + act).
+struct DetectionHead {
+  std::vector<NodeId> maps;
+  std::vector<int64_t> anchors, extra_channels;
+  int64_t classes = 0;
+};
+
+// The conv `id` (skipping back over an activation and a batch norm) or kNoNode.
+NodeId conv_before(const ir::Graph& g, NodeId id) {
+  if (ir::is_activation(g.node(id).kind)) id = g.node(id).inputs[0];
+  if (g.node(id).kind == OpKind::BatchNorm) id = g.node(id).inputs[0];
+  return g.node(id).kind == OpKind::Conv2d ? id : ir::kNoNode;
+}
+
+Result<DetectionHead> detection_head(const ir::Graph& g, Matcher& m) {
+  const std::vector<NodeId> outputs = g.outputs();
+  DetectionHead head;
+  for (size_t k = 0; k + 1 < outputs.size(); k += 2) {
+    NodeId map = ir::kNoNode;
+    int64_t predicted[2] = {0, 0};
+    for (int p = 0; p < 2; ++p) {
+      const NodeId out = outputs[k + static_cast<size_t>(p)];
+      const ir::Node& predictor = g.node(out);
+      if (predictor.kind != OpKind::Conv2d || predictor.attr<ir::Conv2dAttrs>().kernel_h != 1)
+        return m.stop(out, "an SSDLite predictor: a 1x1 conv as graph output " + std::to_string(k + p));
+      const NodeId dw = conv_before(g, predictor.inputs[0]);
+      if (dw == ir::kNoNode || g.node(dw).attr<ir::Conv2dAttrs>().groups != g.node(dw).shape.c())
+        return m.stop(predictor.inputs[0], "the depthwise conv + activation before an SSDLite predictor");
+      const NodeId source = g.node(dw).inputs[0];
+      if (map != ir::kNoNode && source != map) return m.stop(out, "the box and class predictors of one map reading it");
+      map = source;
+      m.ignore(dw);
+      predicted[p] = predictor.attr<ir::Conv2dAttrs>().out_channels;
+    }
+    if (predicted[0] % 4 != 0) return m.stop(outputs[k], "a box predictor of 4 values per anchor");
+    const int64_t anchors = predicted[0] / 4;
+    if (predicted[1] % anchors != 0) return m.stop(outputs[k + 1], "a class predictor of the box predictor's anchors");
+    if (head.classes != 0 && predicted[1] / anchors != head.classes)
+      return m.stop(outputs[k + 1], "the same classes on every map");
+    head.classes = predicted[1] / anchors;
+    head.anchors.push_back(anchors);
+    head.maps.push_back(map);
+  }
+  if (head.maps.size() < 2) return Error{"space derive: a detection network needs at least two maps"};
+  for (size_t i = 2; i < head.maps.size(); ++i) {  // extra layer i - 2: expand <- depthwise s2 <- reduce <- map i - 1
+    const NodeId expand = conv_before(g, head.maps[i]);
+    const NodeId dw = expand == ir::kNoNode ? ir::kNoNode : conv_before(g, g.node(expand).inputs[0]);
+    const NodeId reduce = dw == ir::kNoNode ? ir::kNoNode : conv_before(g, g.node(dw).inputs[0]);
+    if (reduce == ir::kNoNode || g.node(reduce).inputs[0] != head.maps[i - 1])
+      return m.stop(head.maps[i], "an SSDLite extra layer (1x1, 3x3 depthwise stride 2, 1x1) on the map before it");
+    m.ignore(reduce);
+    head.extra_channels.push_back(g.node(expand).attr<ir::Conv2dAttrs>().out_channels);
+  }
+  return head;
+}
 
 // The baseline's width and the multiples of `multiple` in [width / 2, 3 width / 2], at most `most` of them.
 std::vector<double> width_choices(int64_t width, int64_t multiple, int most) {
@@ -247,6 +316,12 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
   if (in_shape.rank() != 4 || in_shape.h() != in_shape.w())
     return Error{"space derive: the input is [" + in_shape.to_string() + "]; expected a square image [N, C, H, H]"};
   Matcher m(graph);
+  std::optional<DetectionHead> detection;
+  if (graph.outputs().size() >= 4 && graph.outputs().size() % 2 == 0) {
+    auto head = detection_head(graph, m);
+    if (!head) return head.error();
+    detection = std::move(*head);
+  }
 
   // stem
   NodeId first = m.sole_reader(inputs[0]);
@@ -267,9 +342,15 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     x = m.last_output();
   }
   if (blocks.empty()) return m.stop(x, "at least one block after the stem");
+  int64_t head_conv = 0, classes = 0;
+  if (detection) {
+    if (x != detection->maps[1])
+      return m.stop(x, "the backbone's last output as the detection head's second map, " +
+                           graph.node(detection->maps[1]).describe());
+    classes = detection->classes;
+  } else {
 
   // head: [1x1 conv + act] -> global average pool -> flatten / reshape -> linear
-  int64_t head_conv = 0;
   NodeId y = m.sole_reader(x);
   if (y != ir::kNoNode && graph.node(y).kind == OpKind::Conv2d) {
     auto u = m.unit_at(y);
@@ -288,7 +369,8 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
   if (fc == ir::kNoNode || graph.node(fc).kind != OpKind::Linear || !graph.node(fc).attr<ir::LinearAttrs>().bias)
     return m.stop(fc == ir::kNoNode ? flat : fc, "the classifier: a linear layer with a bias");
   if (graph.outputs() != std::vector<NodeId>{fc}) return m.stop(fc, "the classifier as the network's only output");
-  const int64_t classes = graph.node(fc).attr<ir::LinearAttrs>().out_features;
+  classes = graph.node(fc).attr<ir::LinearAttrs>().out_features;
+  }
   if (m.activations().size() != 1) {
     std::string kinds;
     for (OpKind k : m.activations()) kinds += (kinds.empty() ? "" : ", ") + activation_name_of(k);
@@ -313,6 +395,23 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
   }
   int64_t total_stride = stem->attrs.stride_h;
   for (const DerivedStage& s : derived.stages) total_stride *= s.stride;
+  bool tap_expansion = false;
+  if (detection) {
+    // The first map: the last stride-16 stage's output, or the expansion output of the IBN that
+    // goes from stride 16 to 32 (its depthwise conv reads it).
+    const NodeId tap = detection->maps[0];
+    bool feeds_stride32_dw = false;
+    const std::vector<std::vector<NodeId>> consumers = graph.consumers();
+    for (NodeId reader : consumers[static_cast<size_t>(tap)]) {
+      const ir::Node& r = graph.node(reader);
+      if (r.kind == OpKind::Conv2d && r.attr<ir::Conv2dAttrs>().groups == r.shape.c() && r.attr<ir::Conv2dAttrs>().stride_h == 2 &&
+          graph.node(tap).shape.h() * 2 == in_shape.h() / 8)
+        feeds_stride32_dw = true;
+    }
+    tap_expansion = feeds_stride32_dw && ir::is_activation(graph.node(tap).kind);
+    if (in_shape.h() / graph.node(tap).shape.h() != 16)
+      return m.stop(tap, "the detection head's first map at output stride 16");
+  }
   if (total_stride > 64 || std::any_of(derived.stages.begin(), derived.stages.end(), [](const DerivedStage& s) { return s.stride > 2; }))
     return Error{"space derive: a stage stride above 2 (the macro space's stages have stride 1 or 2)"};
 
@@ -358,7 +457,14 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     baseline[p + ".depth"] = number(static_cast<double>(s.depth));
     baseline[p + ".channels"] = number(static_cast<double>(s.channels));
   }
-  yaml << "head: {type: classification, classes: " << classes << ", conv_channels: " << head_conv << "}\n";
+  if (detection) {
+    std::vector<double> extras(detection->extra_channels.begin(), detection->extra_channels.end());
+    std::vector<double> anchors(detection->anchors.begin(), detection->anchors.end());
+    yaml << "head: {type: detection, classes: " << classes << ", extra_channels: " << list(extras)
+         << ", anchors: " << list(anchors) << ", tap: " << (tap_expansion ? "expansion" : "stage_output") << "}\n";
+  } else {
+    yaml << "head: {type: classification, classes: " << classes << ", conv_channels: " << head_conv << "}\n";
+  }
   derived.yaml = yaml.str();
 
   // the baseline point, decoded and compared with the network

@@ -335,7 +335,7 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
     // head
     const YAML::Node head = root["head"];
     if (head) {
-      if (Status s = r.check_fields(head, "head", {"type", "classes", "conv_channels", "channels", "extra_channels"}); !s)
+      if (Status s = r.check_fields(head, "head", {"type", "classes", "conv_channels", "channels", "extra_channels", "anchors", "tap"}); !s)
         return s.error();
       if (head["type"]) {
         auto t = r.text(head["type"], "head.type");
@@ -369,6 +369,29 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
           macro.extra_channels.push_back(*v);
         }
       }
+      if (head["anchors"]) {
+        const YAML::Node anchors = head["anchors"];
+        if (!anchors.IsSequence()) return r.error_at(anchors, "head.anchors", "expected a list (anchors per location of each map)");
+        for (const auto& a : anchors) {
+          auto v = r.integer(a, "head.anchors", kMaxSpaceInteger);
+          if (!v) return v.error();
+          if (*v < 1) return r.error_at(a, "head.anchors", "must be at least 1");
+          macro.anchors.push_back(*v);
+        }
+        if (macro.anchors.size() != macro.extra_channels.size() + 2)
+          return r.error_at(anchors, "head.anchors",
+                            "lists " + std::to_string(macro.anchors.size()) + " maps; the head has " +
+                                std::to_string(macro.extra_channels.size() + 2) + " (two backbone maps + extra_channels)");
+      }
+      if (head["tap"]) {
+        auto tap = r.text(head["tap"], "head.tap");
+        if (!tap) return tap.error();
+        if (*tap != "stage_output" && *tap != "expansion")
+          return r.error_at(head["tap"], "head.tap", "unknown tap '" + *tap + "' (stage_output or expansion)");
+        macro.tap_expansion = *tap == "expansion";
+      }
+      if ((head["anchors"] || head["tap"]) && macro.head != HeadKind::Detection)
+        return r.error_at(head, "head", "anchors and tap are fields of the detection head");
     }
     space.decisions_ = std::move(decisions);
     space.macro_ = std::move(macro);

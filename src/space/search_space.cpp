@@ -24,6 +24,12 @@ std::string space_version(const SearchSpace& space) {
          << " classes=" << m->num_classes << " conv=" << m->head_conv_channels << " hc=" << m->head_channels << " extra=";
     for (int64_t e : m->extra_channels) text << e << ",";
     for (const StageSpec& s : m->stages) text << "\n" << s.name << " stride=" << s.stride << " groups=" << s.groups << " se=" << s.squeeze_excite;
+    // Written only when set, so the versions of spaces without them stay what they were.
+    if (!m->anchors.empty()) {
+      text << "\nanchors=";
+      for (int64_t a : m->anchors) text << a << ",";
+    }
+    if (m->tap_expansion) text << "\ntap=expansion";
   }
   return stable_hash_hex(text.str());
 }

@@ -65,6 +65,50 @@ TEST(DeriveSpace, MobileNetV2IsItsSevenStagesAndItsBaselineIsTheNetwork) {
   EXPECT_TRUE(space->decode(fused).ok());
 }
 
+// The zoo's SSDLite (TF's ssdlite_mobilenet_v2 layout): the expansion tap at stride 16, the 1280-wide
+// last conv as a stage, the extra layers and per-map anchors in the head; its baseline is the network.
+TEST(DeriveSpace, SsdLiteKeepsItsTapsExtrasAndAnchors) {
+  auto net = zoo::build_model("mobilenet_v2_ssdlite", {.resolution = 320, .num_classes = 91});
+  ASSERT_TRUE(net.ok()) << net.error().message;
+  auto derived = derive_space(*net, {.channel_multiple = 32, .name = "ssd"});
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  EXPECT_NE(derived->yaml.find("head: {type: detection, classes: 91, extra_channels: [512, 256, 256, 128], "
+                               "anchors: [3, 6, 6, 6, 6, 6], tap: expansion}"),
+            std::string::npos)
+      << derived->yaml;
+  ASSERT_EQ(derived->stages.size(), 8u);
+  EXPECT_EQ(derived->stages.back().block, "conv");
+  EXPECT_EQ(derived->stages.back().channels, 1280);
+  auto space = parse_space(derived->yaml, "ssd.yaml", {.channel_multiple = 32});
+  ASSERT_TRUE(space.ok()) << space.error().message;
+  auto arch = space->parse_key(derived->baseline_key);
+  ASSERT_TRUE(arch.ok()) << arch.error().message;
+  auto baseline = space->decode(*arch);
+  ASSERT_TRUE(baseline.ok()) << baseline.error().message;
+  EXPECT_EQ(baseline->outputs().size(), net->outputs().size());
+  const auto mine = analysis::analyze_cost(ir::fold_batch_norm(*baseline));
+  const auto theirs = analysis::analyze_cost(ir::fold_batch_norm(*net));
+  EXPECT_EQ(mine.params, theirs.params);
+  EXPECT_EQ(mine.macs, theirs.macs);
+  // A detection space without the tap reads the last stride-16 stage instead, and its version differs.
+  std::string stage_tap = derived->yaml;
+  stage_tap.replace(stage_tap.find("tap: expansion"), 14, "tap: stage_output");
+  auto other = parse_space(stage_tap, "ssd_stage.yaml", {.channel_multiple = 32});
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  EXPECT_NE(other->version(), space->version());
+  EXPECT_TRUE(other->decode(*arch).ok());
+}
+
+TEST(DeriveSpace, AnchorsMustListEveryMap) {
+  const std::string yaml =
+      "name: s\ninput: {channels: 3, resolution: 128}\nstem: {channels: 16}\n"
+      "stages:\n  - {channels: 16, stride: 2}\n  - {channels: 24, stride: 2}\n  - {channels: 32, stride: 2}\n"
+      "head: {type: detection, classes: 5, extra_channels: [64], anchors: [6, 6]}\n";
+  auto space = parse_space(yaml, "s.yaml", {});
+  ASSERT_FALSE(space.ok());
+  EXPECT_NE(space.error().message.find("head.anchors"), std::string::npos) << space.error().message;
+}
+
 TEST(DeriveSpace, TheResolutionChoicesKeepTheBaselineAndTheTotalStride) {
   auto derived = derive_space(zoo_model("mobilenet_v2", 160));
   ASSERT_TRUE(derived.ok()) << derived.error().message;

@@ -10,7 +10,9 @@
 // inverted bottlenecks (1x1 expand + act, kxk depthwise + act, 1x1 linear project; without the
 // expand when the expansion is 1), fused IBNs (kxk conv + act, 1x1 linear project), standard
 // convs (kxk conv + act) — each with the residual add when it has one, then a classification
-// head ([1x1 conv + act], global average pool, flatten, linear). Batch norms may be folded into
+// head ([1x1 conv + act], global average pool, flatten, linear) or an SSDLite head (the graph's
+// outputs are per-map box and class predictor convs after a depthwise conv; extra layers after the
+// backbone; the stride-16 map a stage output or an IBN's expansion output). Batch norms may be folded into
 // the convs or not. Consecutive blocks of one type, kernel, expansion and width form a stage
 // (a new stage starts at a stride). Every activation must be the same (the macro space has one).
 //
@@ -22,7 +24,7 @@
 // the space; derive_space decodes it and checks that it has the input's parameters (batch norms
 // folded) and MACs.
 //
-// A network the matcher does not recognise — squeeze-excite, mixed activations, dense-task heads,
+// A network the matcher does not recognise — squeeze-excite, mixed activations, LR-ASPP heads,
 // branches — is an error naming the node where matching stopped and what was expected there.
 #pragma once
 

@@ -78,6 +78,10 @@ struct MacroSpec {
   int64_t head_conv_channels = 0;  // classification: 1x1 conv before pooling (0: none)
   int64_t head_channels = 128;     // segmentation: LR-ASPP inter channels
   std::vector<int64_t> extra_channels{256, 128};  // detection: SSDLite extra layers
+  std::vector<int64_t> anchors;    // detection: anchors per location of each map; empty: 6 on every map
+  // detection: the stride-16 map is the expansion output of the IBN that downsamples to stride 32
+  // (TF's ssdlite_mobilenet_v2, torchvision's SSDLite) rather than the last stride-16 stage's output.
+  bool tap_expansion = false;
 };
 
 class SearchSpace {
