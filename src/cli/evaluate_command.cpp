@@ -77,7 +77,7 @@ void register_evaluate(CLI::App& app, Streams streams) {
   command->add_option("checkpoint", args->checkpoint, "a checkpoint written by 'hwnas train'")
       ->type_name("CHECKPOINT")
       ->required();
-  command->add_option("--data", args->data, "fashion-mnist, composite or an image-folder DIR (default: fashion-mnist for a classifier, composite for the other tasks)");
+  command->add_option("--data", args->data, "fashion-mnist, composite, an image-folder DIR, csv:FILE, voc:ROOT or coco:JSON (default: fashion-mnist for a classifier, composite for the other tasks)");
   command->add_option("--data-dir", args->data_dir, "where Fashion-MNIST's files are (default: the Debian package's)");
   command->add_option("--batch-size", args->batch_size, "evaluation batch size (default 256)")->check(CLI::PositiveNumber);
   command->add_option("--threads", args->threads, "torch threads (default: torch's)");

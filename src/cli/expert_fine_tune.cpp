@@ -35,7 +35,7 @@ void add_fine_tune_options(CLI::App& command, FineTuneArgs& args) {
   command.add_flag("--weights", args.weights, "fine-tune: MODEL (a .yaml or .onnx file) carries the trained weights");
   command.add_option("--task", args.task,
                      "fine-tune: classification, segmentation or detection (default: the checkpoint's, else classification)");
-  command.add_option("--data", args.data, "fine-tune: fashion-mnist, composite or an image-folder DIR (default: by the task)");
+  command.add_option("--data", args.data, "fine-tune: fashion-mnist, composite, an image-folder DIR, csv:FILE, voc:ROOT or coco:JSON (default: by the task)");
   command.add_option("--data-dir", args.data_dir, "fine-tune: where Fashion-MNIST's files are");
   command.add_option("--fine-tune-epochs", args.epochs,
                      "fine-tune the rewritten network for N epochs and report the accuracy before and after")

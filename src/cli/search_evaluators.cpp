@@ -7,6 +7,7 @@
 #include "hwnas/data/subset.h"
 #include "hwnas/search_torch/training_evaluator.h"
 #include "hwnas/search_torch/zeroshot_evaluator.h"
+#include "hwnas/space/space.h"
 #include "hwnas/supernet/search_evaluators.h"
 #include "train_data.h"
 #endif
@@ -24,6 +25,20 @@ Result<std::vector<std::unique_ptr<search::Evaluator>>> make_libtorch_evaluators
     if (!task) return task.error().within(config.source + ": training.task");
     request.task = *task;
     request.seed = config.seed;
+    // A user's data set (image folder, csv:, voc:, coco:) is decoded at the space's largest input
+    // resolution and its input channels, so no candidate trains on images upsampled from a small
+    // copy. (Fashion-MNIST and the composite scenes keep their own sizes; the trainer resizes.)
+    if (request.data != "fashion-mnist" && request.data != "composite") {
+      auto searched = space::load_space_by_name(config.space, {});
+      if (searched && searched->macro()) {
+        const space::MacroSpec& m = *searched->macro();
+        double largest = 0;
+        for (const space::Choice& c : searched->decisions()[static_cast<size_t>(m.resolution)].choices)
+          largest = std::max(largest, c.value);
+        request.resolution = static_cast<int64_t>(largest);
+        request.channels = m.input_channels;
+      }
+    }
     auto data = open_train_data(request);
     if (!data) return data.error().within(config.source + ": training.data");
     search::TrainingEvaluator::Options options;

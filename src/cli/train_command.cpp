@@ -204,7 +204,7 @@ void register_train(CLI::App& app, Streams streams) {
   add_model_options(*command, args->model_options);
   command->add_option("--task", args->task, "classification (default), segmentation or detection");
   command->add_option("--data", args->data,
-                      "fashion-mnist, composite (segmentation/detection scenes) or an image-folder DIR (default: fashion-mnist for classification, composite for the other tasks)");
+                      "fashion-mnist, composite (segmentation/detection scenes), an image-folder DIR, csv:TRAIN.csv[,VAL.csv], voc:ROOT or coco:instances.json[:IMAGES] (default: fashion-mnist for classification, composite for the other tasks)");
   command->add_option("--data-dir", args->data_dir, "where Fashion-MNIST's files are (default: the Debian package's)");
   command->add_option("--channels", args->channels, "image channels for a zoo model (default: 1 for Fashion-MNIST, else 3)")
       ->check(CLI::Range(1, 3));

@@ -64,8 +64,12 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
       if (Status s = blocks::validate_block_spec(spec, in_channels); !s)
         return s.error().within("invalid architecture: " + stage.name + ".block" + std::to_string(j));
       const auto first_node = static_cast<ir::NodeId>(graph.size());
+      const ir::NodeId block_input = *x;
       x = blocks::build_block(b, *x, spec);
       if (!x) return x.error().within("invalid architecture: " + stage.name + ".block" + std::to_string(j));
+      // The stride-16 expansion output of the block going to stride 32: an IBN's depthwise input;
+      // a block without one (fused IBN, conv: its kxk conv strides) gives the stride-16 map it reads.
+      if (j == 0 && stride == 16 && stage.stride == 2 && expansion_tap == ir::kNoNode) expansion_tap = block_input;
       if (j == 0 && stride == 16 && stage.stride == 2 && spec.type == blocks::BlockType::Ibn)
         for (auto id = first_node; id < static_cast<ir::NodeId>(graph.size()); ++id) {
           const ir::Node& n = graph.node(id);
@@ -110,7 +114,7 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
         if (f.stride == 16 && f.node != *x) maps = {f.node};
       if (m.tap_expansion) {
         if (expansion_tap == ir::kNoNode)
-          return Error{"invalid architecture: head.tap expansion needs an IBN block that downsamples from stride 16 to 32"};
+          return Error{"invalid architecture: head.tap expansion needs a stage that downsamples from stride 16 to 32"};
         maps = {expansion_tap};
       }
       maps.push_back(*x);
