@@ -41,6 +41,7 @@ struct DeriveArgs {
   int64_t channel_multiple = 0;
   std::string output;  // the space's YAML; empty: printed
   std::string name;
+  std::string baseline_out;  // the baseline point with MODEL's weights: .yaml or .onnx
 };
 
 // `hwnas space derive MODEL`: the macro space whose baseline point is MODEL.
@@ -64,6 +65,23 @@ int run_derive(const DeriveArgs& args, Streams streams) {
   }
   auto derived = space::derive_space(model->graph, options);
   if (!derived) return report_error(*streams.err, derived.error().within(args.model).message);
+  std::string baseline_note;
+  if (!args.baseline_out.empty()) {
+    auto space = space::parse_space(derived->yaml, options.name, {.channel_multiple = options.channel_multiple});
+    if (!space) return report_error(*streams.err, space.error().message);
+    auto arch = space->parse_key(derived->baseline_key);
+    if (!arch) return report_error(*streams.err, arch.error().message);
+    auto weighted = space::baseline_with_weights(model->graph, *space, *arch);
+    if (!weighted) return report_error(*streams.err, weighted.error().within("--baseline-out").message);
+    const std::string ext = std::filesystem::path(args.baseline_out).extension().string();
+    Status written = ext == ".onnx" ? onnx_io::export_onnx_file(*weighted, args.baseline_out)
+                     : (ext == ".yaml" || ext == ".yml")
+                         ? text::save_yaml(*weighted, args.baseline_out)
+                         : Status(Error{"--baseline-out " + args.baseline_out + ": the extension must be .yaml, .yml or .onnx"});
+    if (!written) return report_error(*streams.err, written.error().message);
+    baseline_note = "wrote " + args.baseline_out + ": the baseline point with the network's weights (hwnas train WINNER --init-from " +
+                    args.baseline_out + ")\n";
+  }
   if (args.output.empty()) {
     *streams.out << derived->yaml;
     return kExitSuccess;
@@ -81,7 +99,7 @@ int run_derive(const DeriveArgs& args, Streams streams) {
         << " -> " << s.channels << " channels, stride " << s.stride << "\n";
   }
   out << "baseline point (" << human_count(derived->params) << " parameters, " << human_count(derived->macs)
-      << " MACs, as the network):\n  " << derived->baseline_key << "\nwrote " << args.output << "\n";
+      << " MACs, as the network):\n  " << derived->baseline_key << "\nwrote " << args.output << "\n" << baseline_note;
   *streams.out << out.str();
   return kExitSuccess;
 }
@@ -205,6 +223,9 @@ void register_space(CLI::App& app, Streams streams) {
       ->check(CLI::PositiveNumber);
   derive_command->add_option("-o,--output", derive->output, "write the space here (default: print it)")->type_name("FILE");
   derive_command->add_option("--name", derive->name, "the space's name (default: MODEL's file name + _derived)");
+  derive_command->add_option("--baseline-out", derive->baseline_out,
+                             "also write the baseline point with MODEL's weights (.yaml or .onnx), for fine-tuning winners from it")
+      ->type_name("FILE");
   derive_command->callback([derive, streams] { finish(run_derive(*derive, streams)); });
   command->callback([args, streams, derive_command] {
     if (!derive_command->parsed()) finish(run_space(*args, streams));

@@ -14,6 +14,7 @@
 #include "hwnas/data/composite.h"
 #include "hwnas/train/export.h"
 #include "hwnas/train/trainer.h"
+#include "hwnas/expert/weight_transfer.h"
 #include "load_model.h"
 #include "train_data.h"
 #endif
@@ -38,6 +39,7 @@ struct TrainArgs {
   std::string output;
   bool quiet = false;
   bool resolution_given = false;  // --resolution was on the command line
+  std::string init_from;          // a model file with weights the network inherits where names and shapes match
 };
 
 std::string duration(double seconds) {
@@ -127,6 +129,18 @@ int run_train(TrainArgs& args, Streams streams) {
     return report_error(*streams.err, "model '" + args.model + "' does not fit --task " + args.task + " with " +
                                           std::to_string(classes) + " classes: " + fits.error().message);
 
+  std::string inherited;
+  if (!args.init_from.empty()) {
+    auto from = load_model(args.init_from, {});
+    if (!from) return report_error(*streams.err, from.error().within("--init-from").message);
+    auto transfer = expert::transfer_weights(from->graph, model->graph, options.seed);
+    if (!transfer) return report_error(*streams.err, transfer.error().within("--init-from " + args.init_from).message);
+    inherited = "weights: " + std::to_string(transfer->kept_params) + " of " +
+                std::to_string(transfer->kept_params + transfer->fresh_params) + " param tensors (" +
+                human_count(transfer->kept_values) + " of " + human_count(transfer->kept_values + transfer->fresh_values) +
+                " values) inherited from " + args.init_from + ", the rest initialised afresh\n";
+  }
+
   if (!args.no_augment) {
     options.augment.crop_padding = std::max<int64_t>(1, request.resolution / 8);
     options.augment.horizontal_flip = true;
@@ -153,7 +167,7 @@ int run_train(TrainArgs& args, Streams streams) {
   std::ostream& out = *streams.out;
   std::ostream& err = *streams.err;
   out << "training " << model->graph.name() << " (" << model->source << ") for " << args.task << " on "
-      << data_sets->train->describe() << "; held out: " << data_sets->held_out->describe() << '\n';
+      << data_sets->train->describe() << "; held out: " << data_sets->held_out->describe() << '\n' << inherited;
   out << train::optimizer_name(options.optimizer) << " lr " << options.learning_rate << ", " << options.epochs
       << " epochs (warm-up " << options.warmup_epochs << "), batch " << options.batch_size << ", data fraction "
       << options.data_fraction << ", seed " << options.seed << '\n';
@@ -228,6 +242,10 @@ void register_train(CLI::App& app, Streams streams) {
   command->add_flag("--resume", o.resume, "continue from the checkpoint when it exists");
   command->add_option("--output,-o", args->output, "write the trained network there: NAME.onnx, NAME.yaml, NAME.pt");
   command->add_option("--seed", o.seed, "seed of the weights, data order and augmentation (default 0)");
+  command->add_option("--init-from", args->init_from,
+                      "start from FILE's weights (.yaml or .onnx) wherever a layer has the same name and shape "
+                      "(e.g. the baseline of `hwnas space derive --baseline-out`); the rest is initialised afresh")
+      ->type_name("FILE");
   command->add_option("--threads", o.threads, "torch threads (default: torch's)");
   command->add_flag("--quiet,-q", args->quiet, "no progress bar");
   command->callback([args, streams, command] {

@@ -6,6 +6,7 @@
 #include "hwnas/analysis/cost.h"
 #include "hwnas/ir/builder.h"
 #include "hwnas/ir/fold_batch_norm.h"
+#include "hwnas/reference/reference.h"
 #include "hwnas/space/space.h"
 #include "hwnas/zoo/zoo.h"
 
@@ -107,6 +108,33 @@ TEST(DeriveSpace, AnchorsMustListEveryMap) {
   auto space = parse_space(yaml, "s.yaml", {});
   ASSERT_FALSE(space.ok());
   EXPECT_NE(space.error().message.find("head.anchors"), std::string::npos) << space.error().message;
+}
+
+// The baseline point with the network's weights computes what the network computes.
+TEST(DeriveSpace, TheBaselineInheritsTheNetworksWeights) {
+  ir::Graph net = zoo_model("mobilenet_v2", 32);
+  reference::fill_random_weights(net, 4);
+  auto derived = derive_space(net, {.channel_multiple = 16});
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  auto space = parse_space(derived->yaml, "mnv2.yaml", {.channel_multiple = 16});
+  ASSERT_TRUE(space.ok()) << space.error().message;
+  auto arch = space->parse_key(derived->baseline_key);
+  ASSERT_TRUE(arch.ok());
+  auto weighted = baseline_with_weights(net, *space, *arch);
+  ASSERT_TRUE(weighted.ok()) << weighted.error().message;
+  ASSERT_TRUE(weighted->has_weights());
+  const reference::Tensor x = reference::random_tensor({1, 3, 32, 32}, 9);
+  auto expected = reference::evaluate(net, {x});
+  auto actual = reference::evaluate(*weighted, {x});
+  ASSERT_TRUE(expected.ok()) << expected.error().message;
+  ASSERT_TRUE(actual.ok()) << actual.error().message;
+  float scale = 1e-6f;
+  for (float v : (*expected)[0].data) scale = std::max(scale, std::abs(v));
+  EXPECT_LE(reference::max_abs_difference((*expected)[0], (*actual)[0]) / scale, 1e-4f);
+  // A network without weights has nothing to inherit.
+  auto bare = baseline_with_weights(zoo_model("mobilenet_v2", 32), *space, *arch);
+  ASSERT_FALSE(bare.ok());
+  EXPECT_NE(bare.error().message.find("no weights"), std::string::npos) << bare.error().message;
 }
 
 TEST(DeriveSpace, TheResolutionChoicesKeepTheBaselineAndTheTotalStride) {

@@ -34,6 +34,7 @@
 
 #include "hwnas/ir/graph.h"
 #include "hwnas/ir/result.h"
+#include "hwnas/space/space.h"
 
 namespace hwnas::space {
 
@@ -58,5 +59,14 @@ struct DerivedSpace {
 };
 
 Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& options = {});
+
+// The baseline point of a derived space with `network`'s trained weights: `arch` decoded, its
+// batch norms folded into the convs (as an exporter folds them), and every conv2d and linear given
+// the weights of the network's (also folded) conv2d or linear at the same position in node order.
+// Its layer names are the space's ("stage2.block0.expand"), so expert::transfer_weights can hand
+// these weights on to any other point of the space wherever a layer keeps its name and shape: a
+// search's winner fine-tunes from the network it was derived from instead of training from scratch.
+// Errors: the network has no weights, or a layer's weight shape differs (not the space's baseline).
+Result<ir::Graph> baseline_with_weights(const ir::Graph& network, const SearchSpace& space, const Architecture& arch);
 
 }  // namespace hwnas::space
