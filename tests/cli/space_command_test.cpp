@@ -10,7 +10,9 @@
 #include "in_process.h"
 #include "hwnas/search/algorithm.h"
 #include "hwnas/space/space.h"
+#include "hwnas/reference/reference.h"
 #include "hwnas/text/yaml_format.h"
+#include "hwnas/zoo/zoo.h"
 
 namespace hwnas::cli {
 namespace {
@@ -128,6 +130,31 @@ TEST(SpaceCommand, DeriveWritesASpaceWhoseBaselineIsTheNetwork) {
   EXPECT_NE(resnet.status, 0);
   EXPECT_NE(resnet.err.find("resnet18"), std::string::npos) << resnet.err;
   EXPECT_NE(resnet.err.find("stem"), std::string::npos) << resnet.err;
+}
+
+// --baseline-out: the baseline point with the network's weights, which computes what the network computes.
+TEST(SpaceCommand, DeriveWritesTheBaselineWithTheNetworksWeights) {
+  auto net = zoo::build_model("mobilenet_v2", {.width_multiplier = 0.5, .resolution = 32, .num_classes = 10});
+  ASSERT_TRUE(net.ok()) << net.error().message;
+  reference::fill_random_weights(*net, 2);
+  const std::string model = scratch("weighted_mobilenet_v2.yaml"), baseline = scratch("weighted_baseline.yaml");
+  ASSERT_TRUE(text::save_yaml(*net, model).ok());
+  RunResult r = run({"space", "derive", model, "-o", scratch("weighted_space.yaml"), "--baseline-out", baseline});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote " + baseline), std::string::npos) << r.out;
+  auto loaded = text::load_yaml(baseline);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  const reference::Tensor x = reference::random_tensor({1, 3, 32, 32}, 5);
+  auto expected = reference::evaluate(*net, {x});
+  auto actual = reference::evaluate(*loaded, {x});
+  ASSERT_TRUE(expected.ok() && actual.ok());
+  float scale = 1e-6f;
+  for (float v : (*expected)[0].data) scale = std::max(scale, std::abs(v));
+  EXPECT_LE(reference::max_abs_difference((*expected)[0], (*actual)[0]) / scale, 1e-4f);
+
+  RunResult bare = run({"space", "derive", "mobilenet_v2", "--baseline-out", baseline});
+  EXPECT_EQ(bare.status, 1);
+  EXPECT_NE(bare.err.find("no weights"), std::string::npos) << bare.err;
 }
 
 }  // namespace
