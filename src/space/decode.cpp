@@ -57,7 +57,7 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
       spec.kernel = static_cast<int64_t>(value(stage.kernel));
       spec.stride = j == 0 ? stage.stride : 1;
       spec.expansion = value(stage.expansion);
-      spec.activation = m.activation;
+      spec.activation = stage.activation.value_or(m.activation);
       spec.groups = stage.groups;
       if (stage.squeeze_excite) spec.se = blocks::SqueezeExciteConfig::mobilenet_v3();
       const int64_t in_channels = b.channels(*x);
@@ -88,6 +88,7 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
     case HeadKind::Classification: {
       auto scope = b.scope("head");
       out = blocks::classification_head(b, *x, {.conv_channels = m.head_conv_channels, .conv_activation = m.activation,
+                                                 .hidden_features = m.head_hidden, .hidden_activation = m.activation,
                                                  .num_classes = m.num_classes});
       if (!out) return out.error().within("invalid architecture: head");
       if (Status s = graph.set_outputs({*out}); !s) return s.error();

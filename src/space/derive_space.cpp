@@ -33,6 +33,8 @@ struct Block {
   int64_t kernel = 3, stride = 1, out_channels = 0, in_channels = 0;
   double expansion = 1;
   bool residual = false;
+  bool squeeze_excite = false;
+  OpKind activation = OpKind::Relu;
 };
 
 std::string number(double v) {
@@ -104,10 +106,51 @@ class Matcher {
       if (node(next).kind == OpKind::Clip || node(next).kind == OpKind::LeakyRelu)
         return stop(next, "relu, relu6, hard_swish, swish, sigmoid or hard_sigmoid");
       u.activation = node(next).kind;
-      activations_.insert(node(next).kind);
       u.out = next;
     }
     return u;
+  }
+
+  // MobileNetV3's squeeze-excite on `x` (`expanded` channels), as blocks::SqueezeExciteConfig::mobilenet_v3
+  // builds it: global average pool, 1x1 conv to make_divisible(expanded / 4, 8) + relu, 1x1 conv
+  // back + hard_sigmoid, times x. The Mul, or kNoNode when x feeds no squeeze-excite.
+  Result<NodeId> squeeze_excite(NodeId x, int64_t expanded) {
+    const auto rs = readers(x);
+    if (rs.size() != 2) return ir::kNoNode;
+    NodeId pool = ir::kNoNode, mul = ir::kNoNode;
+    for (NodeId r : rs) {
+      if (node(r).kind == OpKind::GlobalAvgPool) pool = r;
+      if (node(r).kind == OpKind::Mul) mul = r;
+    }
+    if (pool == ir::kNoNode || mul == ir::kNoNode) return ir::kNoNode;
+    const NodeId reduce = sole_reader(pool);
+    if (reduce == ir::kNoNode || node(reduce).kind != OpKind::Conv2d) return stop(pool, "the squeeze-excite's 1x1 reduce conv");
+    const NodeId relu = sole_reader(reduce);
+    const NodeId grow = relu == ir::kNoNode ? ir::kNoNode : sole_reader(relu);
+    const NodeId gate = grow == ir::kNoNode ? ir::kNoNode : sole_reader(grow);
+    if (node(relu).kind != OpKind::Relu || grow == ir::kNoNode || node(grow).kind != OpKind::Conv2d || gate == ir::kNoNode ||
+        node(gate).kind != OpKind::HardSigmoid || sole_reader(gate) != mul)
+      return stop(reduce, "MobileNetV3's squeeze-excite: 1x1 conv + relu, 1x1 conv + hard_sigmoid, times the input");
+    const int64_t want = blocks::se_reduce_channels(blocks::SqueezeExciteConfig::mobilenet_v3(), 0, expanded);
+    if (node(reduce).attr<ir::Conv2dAttrs>().out_channels != want)
+      return stop(reduce, "a squeeze-excite reducing " + std::to_string(expanded) + " channels to make_divisible(" +
+                              std::to_string(expanded) + " / 4, 8) = " + std::to_string(want) + " (MobileNetV3's)");
+    return mul;
+  }
+
+  // What follows an IBN's depthwise unit: [squeeze-excite], then the 1x1 linear projection.
+  Result<Unit> projection_after(const Unit& dw, bool& se) {
+    auto excite = squeeze_excite(dw.out, dw.attrs.out_channels);
+    if (!excite) return excite.error();
+    se = *excite != ir::kNoNode;
+    const NodeId from = se ? *excite : dw.out;
+    const NodeId n = sole_reader(from);
+    if (n == ir::kNoNode) return stop(from, "one reader: the 1x1 linear projection of an inverted bottleneck");
+    auto project = unit_at(n);
+    if (!project) return project.error();
+    if (project->attrs.kernel_h != 1 || project->attrs.stride_h != 1 || project->attrs.groups != 1 || project->activation)
+      return stop(project->conv, "the 1x1 linear projection of an inverted bottleneck");
+    return project;
   }
 
   // The block that reads `x`, or nullopt when what reads it is not a block (the head).
@@ -139,9 +182,9 @@ class Matcher {
       return unit_at(n);
     };
     if (a1.groups == in && a1.out_channels == in && a1.kernel_h > 1 && u1->activation) {  // IBN, expansion 1
-      auto u2 = next_unit(*u1);
+      auto u2 = projection_after(*u1, b.squeeze_excite);
       if (!u2) return u2.error();
-      if (!is_project(*u2)) return stop(u2->conv, "the 1x1 linear projection of an inverted bottleneck");
+      b.activation = *u1->activation;
       b.type = "ibn";
       b.kernel = a1.kernel_h;
       b.stride = a1.stride_h;
@@ -158,9 +201,11 @@ class Matcher {
       if (!u2) return u2.error();
       if (u2->attrs.out_channels != a1.out_channels || !u2->activation)
         return stop(u2->conv, "the kxk depthwise conv + activation of an inverted bottleneck");
-      auto u3 = next_unit(*u2);
+      if (*u2->activation != *u1->activation)
+        return stop(u2->out, "the expansion's activation (" + std::string(ir::op_name(*u1->activation)) + ") after the depthwise conv too");
+      auto u3 = projection_after(*u2, b.squeeze_excite);
       if (!u3) return u3.error();
-      if (!is_project(*u3)) return stop(u3->conv, "the 1x1 linear projection of an inverted bottleneck");
+      b.activation = *u1->activation;
       b.type = "ibn";
       b.kernel = u2->attrs.kernel_h;
       b.stride = u2->attrs.stride_h;
@@ -179,6 +224,7 @@ class Matcher {
       }
       b.kernel = a1.kernel_h;
       b.stride = a1.stride_h;
+      b.activation = *u1->activation;
       if (u2 && a1.kernel_h > 1) {  // fused IBN: kxk expand, 1x1 project
         b.type = "fused_ibn";
         b.expansion = static_cast<double>(a1.out_channels) / static_cast<double>(in);
@@ -210,14 +256,12 @@ class Matcher {
   }
 
   NodeId last_output() const { return output_; }
-  const std::set<OpKind>& activations() const { return activations_; }
 
  private:
   const ir::Graph& g_;
   std::vector<std::vector<NodeId>> readers_;
   std::set<NodeId> outputs_;
   std::set<NodeId> ignored_;
-  std::set<OpKind> activations_;
   NodeId output_ = ir::kNoNode;
 };
 
@@ -342,7 +386,7 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     x = m.last_output();
   }
   if (blocks.empty()) return m.stop(x, "at least one block after the stem");
-  int64_t head_conv = 0, classes = 0;
+  int64_t head_conv = 0, head_hidden = 0, classes = 0;
   if (detection) {
     if (x != detection->maps[1])
       return m.stop(x, "the backbone's last output as the detection head's second map, " +
@@ -357,6 +401,9 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     if (!u) return u.error();
     if (u->attrs.kernel_h != 1 || u->attrs.stride_h != 1 || u->attrs.groups != 1 || !u->activation)
       return m.stop(y, "the head's 1x1 conv + activation");
+    if (*u->activation != *stem->activation)
+      return m.stop(u->out, std::string("the stem's activation (") + std::string(ir::op_name(*stem->activation)) +
+                                ") in the head's 1x1 conv too: the macro space's stem and head share one");
     head_conv = u->attrs.out_channels;
     y = m.sole_reader(u->out);
   }
@@ -368,29 +415,36 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
   NodeId fc = m.sole_reader(flat);
   if (fc == ir::kNoNode || graph.node(fc).kind != OpKind::Linear || !graph.node(fc).attr<ir::LinearAttrs>().bias)
     return m.stop(fc == ir::kNoNode ? flat : fc, "the classifier: a linear layer with a bias");
+  // MobileNetV3's hidden layer: linear + the stem's activation, then the classifier.
+  const NodeId hidden_act = m.sole_reader(fc);
+  if (hidden_act != ir::kNoNode && ir::is_activation(graph.node(hidden_act).kind)) {
+    if (graph.node(hidden_act).kind != *stem->activation)
+      return m.stop(hidden_act, "the stem's activation after the head's hidden linear layer");
+    const NodeId last = m.sole_reader(hidden_act);
+    if (last == ir::kNoNode || graph.node(last).kind != OpKind::Linear || !graph.node(last).attr<ir::LinearAttrs>().bias)
+      return m.stop(hidden_act, "the classifier after the hidden layer: a linear layer with a bias");
+    head_hidden = graph.node(fc).attr<ir::LinearAttrs>().out_features;
+    fc = last;
+  }
   if (graph.outputs() != std::vector<NodeId>{fc}) return m.stop(fc, "the classifier as the network's only output");
   classes = graph.node(fc).attr<ir::LinearAttrs>().out_features;
   }
-  if (m.activations().size() != 1) {
-    std::string kinds;
-    for (OpKind k : m.activations()) kinds += (kinds.empty() ? "" : ", ") + activation_name_of(k);
-    return Error{"space derive: the network mixes activations (" + kinds +
-                 "); the macro space has one activation for every block"};
-  }
-  const std::string activation = activation_name_of(*m.activations().begin());
+  const std::string activation = activation_name_of(*stem->activation);
 
   // stages
   DerivedSpace derived;
   std::vector<Block> firsts;
   for (const Block& b : blocks) {
+    const std::string act = activation_name_of(b.activation);
     const bool same = !derived.stages.empty() && b.stride == 1 && b.type == derived.stages.back().block &&
                       b.kernel == derived.stages.back().kernel && b.expansion == derived.stages.back().expansion &&
-                      b.out_channels == derived.stages.back().channels;
+                      b.out_channels == derived.stages.back().channels && act == derived.stages.back().activation &&
+                      b.squeeze_excite == derived.stages.back().squeeze_excite;
     if (same) {
       ++derived.stages.back().depth;
       continue;
     }
-    derived.stages.push_back({b.type, b.kernel, b.stride, 1, b.out_channels, b.expansion});
+    derived.stages.push_back({b.type, b.kernel, b.stride, 1, b.out_channels, b.expansion, act, b.squeeze_excite});
     firsts.push_back(b);
   }
   int64_t total_stride = stem->attrs.stride_h;
@@ -450,7 +504,8 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     for (size_t t = 0; t < types.size(); ++t) yaml << (t ? ", " : "") << types[t];
     yaml << "], kernel: " << list(kernels) << ", expansion: " << list(expansions) << ", depth: " << list(depths)
          << ", channels: " << list(width_choices(s.channels, options.channel_multiple, options.max_width_options))
-         << ", stride: " << s.stride << "}\n";
+         << ", stride: " << s.stride << (s.activation != activation ? ", activation: " + s.activation : "")
+         << (s.squeeze_excite ? ", squeeze_excite: true" : "") << "}\n";
     baseline[p + ".block"] = s.block;
     baseline[p + ".kernel"] = number(static_cast<double>(s.kernel));
     baseline[p + ".expansion"] = number(s.expansion);
@@ -463,7 +518,8 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     yaml << "head: {type: detection, classes: " << classes << ", extra_channels: " << list(extras)
          << ", anchors: " << list(anchors) << ", tap: " << (tap_expansion ? "expansion" : "stage_output") << "}\n";
   } else {
-    yaml << "head: {type: classification, classes: " << classes << ", conv_channels: " << head_conv << "}\n";
+    yaml << "head: {type: classification, classes: " << classes << ", conv_channels: " << head_conv
+         << (head_hidden > 0 ? ", hidden: " + std::to_string(head_hidden) : "") << "}\n";
   }
   derived.yaml = yaml.str();
 

@@ -292,7 +292,7 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
       StageSpec stage;
       stage.name = "stage" + std::to_string(index);
       const std::string& p = stage.name;
-      if (Status s = r.check_fields(stage_node, p, {"block", "kernel", "expansion", "depth", "channels", "stride", "groups", "squeeze_excite"}); !s)
+      if (Status s = r.check_fields(stage_node, p, {"block", "kernel", "expansion", "depth", "channels", "stride", "groups", "squeeze_excite", "activation"}); !s)
         return s.error();
       auto block = block_decision(r, stage_node["block"] ? stage_node["block"] : YAML::Node("ibn"), p + ".block");
       if (!block) return block.error();
@@ -330,12 +330,20 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
           return r.error_at(se, p + ".squeeze_excite", "expected true or false");
         stage.squeeze_excite = se.Scalar() == "true";
       }
+      if (stage_node["activation"]) {
+        auto a = r.text(stage_node["activation"], p + ".activation");
+        if (!a) return a.error();
+        auto act = blocks::activation_from_name(*a);
+        if (!act || *act == blocks::Activation::None)
+          return r.error_at(stage_node["activation"], p + ".activation", "unknown activation '" + *a + "'");
+        stage.activation = *act;
+      }
       macro.stages.push_back(stage);
     }
     // head
     const YAML::Node head = root["head"];
     if (head) {
-      if (Status s = r.check_fields(head, "head", {"type", "classes", "conv_channels", "channels", "extra_channels", "anchors", "tap"}); !s)
+      if (Status s = r.check_fields(head, "head", {"type", "classes", "conv_channels", "hidden", "channels", "extra_channels", "anchors", "tap"}); !s)
         return s.error();
       if (head["type"]) {
         auto t = r.text(head["type"], "head.type");
@@ -350,13 +358,16 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
         if (!head[key]) return {};
         auto v = r.integer(head[key], std::string("head.") + key, kMaxSpaceInteger);
         if (!v) return v.error();
-        if (*v < 0 || (*v == 0 && std::string(key) != "conv_channels"))
+        if (*v < 0 || (*v == 0 && std::string(key) != "conv_channels" && std::string(key) != "hidden"))
           return r.error_at(head[key], std::string("head.") + key, "must be positive");
         out = *v;
         return {};
       };
       if (Status s = positive("classes", macro.num_classes); !s) return s.error();
       if (Status s = positive("conv_channels", macro.head_conv_channels); !s) return s.error();
+      if (Status s = positive("hidden", macro.head_hidden); !s) return s.error();
+      if (macro.head_hidden > 0 && macro.head != HeadKind::Classification)
+        return r.error_at(head["hidden"], "head.hidden", "is a field of the classification head");
       if (Status s = positive("channels", macro.head_channels); !s) return s.error();
       if (head["extra_channels"]) {
         const YAML::Node extra = head["extra_channels"];

@@ -30,6 +30,9 @@ std::string space_version(const SearchSpace& space) {
       for (int64_t a : m->anchors) text << a << ",";
     }
     if (m->tap_expansion) text << "\ntap=expansion";
+    for (const StageSpec& s : m->stages)
+      if (s.activation) text << "\n" << s.name << " act=" << blocks::activation_name(*s.activation);
+    if (m->head_hidden > 0) text << "\nhidden=" << m->head_hidden;
   }
   return stable_hash_hex(text.str());
 }

@@ -144,27 +144,51 @@ TEST(DeriveSpace, TheResolutionChoicesKeepTheBaselineAndTheTotalStride) {
   EXPECT_NE(derived->baseline_key.find("resolution=160"), std::string::npos) << derived->baseline_key;
 }
 
+// MobileNetV3-Large: hard-swish stem and head, ReLU stages, squeeze-excite stages, the head's
+// hidden layer; its baseline point is the network (derive_space checks parameters and MACs).
+TEST(DeriveSpace, MobileNetV3KeepsEachStagesActivationAndSqueezeExcite) {
+  auto derived = derive_space(zoo_model("mobilenet_v3_large"), {.channel_multiple = 16});
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  EXPECT_NE(derived->yaml.find("activation: hard_swish\n"), std::string::npos) << derived->yaml;
+  EXPECT_NE(derived->yaml.find("hidden: 1280"), std::string::npos) << derived->yaml;
+  int relu = 0, excited = 0;
+  for (const DerivedStage& s : derived->stages) {
+    relu += s.activation == "relu";
+    excited += s.squeeze_excite;
+  }
+  EXPECT_GT(relu, 0);
+  EXPECT_GT(excited, 0);
+  auto space = parse_space(derived->yaml, "v3.yaml", {.channel_multiple = 16});
+  ASSERT_TRUE(space.ok()) << space.error().message;
+  EXPECT_NE(space->version(), parse_space(derived->yaml.substr(0, derived->yaml.find("head:")) +
+                                              "head: {type: classification, classes: 10, conv_channels: 960}\n",
+                                          "v3_no_hidden.yaml", {.channel_multiple = 16})
+                                  ->version());
+}
+
 TEST(DeriveSpace, ANetworkItCannotMatchIsAnErrorNamingTheNode) {
   // ResNet-18: the stem is a 7x7 conv.
   auto resnet = derive_space(zoo_model("resnet18"));
   ASSERT_FALSE(resnet.ok());
   EXPECT_NE(resnet.error().message.find("stem"), std::string::npos) << resnet.error().message;
-  // MobileNetV3-Large: squeeze-excite and two activations.
-  auto v3 = derive_space(zoo_model("mobilenet_v3_large"));
-  ASSERT_FALSE(v3.ok());
-  EXPECT_NE(v3.error().message.find("node '"), std::string::npos) << v3.error().message;
-  // A hand-made net whose blocks mix relu and relu6.
+  // EfficientNet-B0: its squeeze-excite reduces to a quarter of the block's input, not MobileNetV3's.
+  auto efficientnet = derive_space(zoo_model("efficientnet_b0"));
+  ASSERT_FALSE(efficientnet.ok());
+  EXPECT_NE(efficientnet.error().message.find("node '"), std::string::npos) << efficientnet.error().message;
+  // A hand-made net whose head conv does not use the stem's activation.
   ir::Graph g("mixed");
   ir::Builder b(g);
   auto x = b.input({1, 3, 32, 32});
   x = b.conv_bn_act(x, 16, 3, 2, ir::OpKind::Relu6, 1, "c1");
-  x = b.conv_bn_act(x, 32, 3, 2, ir::OpKind::Relu, 1, "c2");
+  x = b.conv_bn_act(x, 32, 3, 2, ir::OpKind::Relu6, 1, "c2");
+  x = b.conv_bn_act(x, 64, 1, 1, ir::OpKind::Relu, 1, "head_conv");
   x = b.global_avg_pool(x);
   x = b.linear(b.flatten(x), 10, true);
   ASSERT_TRUE(b.ok());
   auto mixed = derive_space(g);
   ASSERT_FALSE(mixed.ok());
-  EXPECT_NE(mixed.error().message.find("mixes activations"), std::string::npos) << mixed.error().message;
+  EXPECT_NE(mixed.error().message.find("head_conv"), std::string::npos) << mixed.error().message;
+  EXPECT_NE(mixed.error().message.find("stem's activation"), std::string::npos) << mixed.error().message;
 }
 
 }  // namespace

@@ -14,7 +14,9 @@
 // outputs are per-map box and class predictor convs after a depthwise conv; extra layers after the
 // backbone; the stride-16 map a stage output or an IBN's expansion output). Batch norms may be folded into
 // the convs or not. Consecutive blocks of one type, kernel, expansion and width form a stage
-// (a new stage starts at a stride). Every activation must be the same (the macro space has one).
+// (a new stage starts at a stride); so do blocks of another activation or with MobileNetV3's
+// squeeze-excite (the stage's own activation and squeeze_excite fields). The stem's activation is
+// the space's, which the head shares.
 //
 // The space it writes (docs/search.md's macro format) searches what the article searched around
 // a product network: per stage the block type (IBN <-> fused IBN), the kernel, the expansion, the
@@ -24,7 +26,7 @@
 // the space; derive_space decodes it and checks that it has the input's parameters (batch norms
 // folded) and MACs.
 //
-// A network the matcher does not recognise — squeeze-excite, mixed activations, LR-ASPP heads,
+// A network the matcher does not recognise — other squeeze-excites (EfficientNet's), LR-ASPP heads,
 // branches — is an error naming the node where matching stopped and what was expected there.
 #pragma once
 
@@ -49,6 +51,8 @@ struct DerivedStage {
   std::string block;  // "ibn", "fused_ibn", "conv"
   int64_t kernel = 3, stride = 1, depth = 1, channels = 0;
   double expansion = 1;
+  std::string activation;       // "relu6", "hard_swish", ...
+  bool squeeze_excite = false;  // MobileNetV3's
 };
 
 struct DerivedSpace {

@@ -63,6 +63,7 @@ struct StageSpec {
   int64_t stride = 1;           // fixed per stage
   int64_t groups = 2;           // grouped_ibn's groups
   bool squeeze_excite = false;
+  std::optional<blocks::Activation> activation;  // the stage's own; unset: the macro's
 };
 
 struct MacroSpec {
@@ -76,6 +77,7 @@ struct MacroSpec {
   HeadKind head = HeadKind::Classification;
   int64_t num_classes = 10;
   int64_t head_conv_channels = 0;  // classification: 1x1 conv before pooling (0: none)
+  int64_t head_hidden = 0;         // classification: linear + activation after pooling (MobileNetV3; 0: none)
   int64_t head_channels = 128;     // segmentation: LR-ASPP inter channels
   std::vector<int64_t> extra_channels{256, 128};  // detection: SSDLite extra layers
   std::vector<int64_t> anchors;    // detection: anchors per location of each map; empty: 6 on every map
