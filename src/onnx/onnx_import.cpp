@@ -1153,6 +1153,8 @@ Status Importer::convert_conv_transpose(const onnx::NodeProto& node) {
       const std::vector<int64_t>& os = **output_shape;
       if (os.size() != 2 && os.size() != 4) return node_error("output_shape must hold 2 (or 4) values");
       target = {os[os.size() - 2], os[os.size() - 1]};
+      for (int64_t t : target)
+        if (t < 1 || t > kMaxDim) return node_error("output_shape holds " + std::to_string(t) + ", which is invalid");
     }
     const int64_t k[2] = {kh, kw};
     for (int axis = 0; axis < 2; ++axis) {
