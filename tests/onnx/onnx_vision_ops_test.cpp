@@ -195,6 +195,15 @@ TEST(OnnxVisionOps, ConvTransposeWithOutputShapeGetsItsPads) {
   EXPECT_EQ(up.shape, (ir::Shape{1, 6, 10, 10}));
   EXPECT_EQ(up.params.at(0).shape, (ir::Shape{4, 3, 3, 3}));
 
+  ModelBuilder hostile(13);
+  hostile.input("x", {1, 4, 5, 5});
+  hostile.output("y", {1, 6, 10, 10});
+  hostile.ramp("W", {4, 3, 3, 3});
+  auto& h = hostile.node("ConvTranspose", {"x", "W"}, {"y"}, "up");
+  ModelBuilder::attr(h, "group", int64_t{2});
+  ModelBuilder::attr(h, "output_shape", std::vector<int64_t>{std::numeric_limits<int64_t>::min(), 10});
+  expect_contains(import_error(hostile), {"up", "output_shape holds"});
+
   ModelBuilder wrong(13);
   wrong.input("x", {1, 4, 5, 5});
   wrong.output("y", {1, 6, 10, 10});
