@@ -70,8 +70,11 @@ TEST(TrainData, CocoAndVocExportsOpenAsTrainAndValSplits) {
     EXPECT_EQ(opened->train->task(), *task);
     auto example = opened->train->get(0);
     ASSERT_TRUE(example.ok()) << example.error().message;
-    if (coco) EXPECT_FALSE(example->boxes.empty());
-    else EXPECT_EQ(example->mask.height, 48);
+    if (coco) {
+      EXPECT_FALSE(example->boxes.empty());
+    } else {
+      EXPECT_EQ(example->mask.height, 48);
+    }
   }
   DataRequest missing{.data = "coco:" + (dir / "nowhere.json").string(), .task = data::Task::Detection};
   auto error = open_train_data(missing);

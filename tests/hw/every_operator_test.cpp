@@ -22,8 +22,11 @@ TEST(SimulatorEveryOperator, EachNodeIsInOneKernelAndEveryKernelIsCosted) {
     SimulatorTarget target(*spec);
     std::multiset<ir::NodeId> covered;
     for (const Kernel& kernel : target.partition(graph)) covered.insert(kernel.nodes.begin(), kernel.nodes.end());
-    for (const ir::Node& node : graph.nodes())
-      if (node.kind != ir::OpKind::Input) EXPECT_EQ(covered.count(node.id), 1u) << node.describe();
+    for (const ir::Node& node : graph.nodes()) {
+      if (node.kind != ir::OpKind::Input) {
+        EXPECT_EQ(covered.count(node.id), 1u) << node.describe();
+      }
+    }
     auto measured = target.measure_network(graph);
     ASSERT_TRUE(measured.ok()) << measured.error().message;
     EXPECT_TRUE(std::isfinite(measured->latency_us) && measured->latency_us > 0);
@@ -34,8 +37,11 @@ TEST(SimulatorEveryOperator, EachNodeIsInOneKernelAndEveryKernelIsCosted) {
         views_only = views_only && (kind == ir::OpKind::Concat || kind == ir::OpKind::Flatten ||
                                     kind == ir::OpKind::Reshape);
       }
-      if (views_only) EXPECT_EQ(k.cycles, 0) << k.label;
-      else EXPECT_GT(k.cycles, 0) << k.label;
+      if (views_only) {
+        EXPECT_EQ(k.cycles, 0) << k.label;
+      } else {
+        EXPECT_GT(k.cycles, 0) << k.label;
+      }
       EXPECT_TRUE(std::isfinite(k.latency_us)) << k.label;
     }
   }

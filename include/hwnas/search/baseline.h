@@ -30,9 +30,9 @@ namespace hwnas::search {
 class ExperimentStore;
 
 struct BaselineConfig {
-  std::string space;         // a built-in space name or a path; "" = the searched space
-  std::string architecture;  // the space's canonical key ("name=label;..."), see SearchSpace::parse_key
-  std::string model;         // or: a network file (.onnx, .yaml); the baseline is the baseline point of
+  std::string space{};       // a built-in space name or a path; "" = the searched space
+  std::string architecture{};  // the space's canonical key ("name=label;..."), see SearchSpace::parse_key
+  std::string model{};       // or: a network file (.onnx, .yaml); the baseline is the baseline point of
                              // the space derived from it (space::derive_space), which is that network
 };
 
