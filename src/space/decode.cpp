@@ -59,7 +59,10 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
       spec.expansion = value(stage.expansion);
       spec.activation = stage.activation.value_or(m.activation);
       spec.groups = stage.groups;
-      if (stage.squeeze_excite) spec.se = blocks::SqueezeExciteConfig::mobilenet_v3();
+      if (stage.squeeze_excite)
+        spec.se = stage.squeeze_excite_kind == "efficientnet" ? blocks::SqueezeExciteConfig::efficientnet()
+                  : stage.squeeze_excite_kind == "mnasnet"    ? blocks::SqueezeExciteConfig::mnasnet()
+                                                              : blocks::SqueezeExciteConfig::mobilenet_v3();
       const int64_t in_channels = b.channels(*x);
       if (Status s = blocks::validate_block_spec(spec, in_channels); !s)
         return s.error().within("invalid architecture: " + stage.name + ".block" + std::to_string(j));

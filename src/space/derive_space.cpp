@@ -33,7 +33,7 @@ struct Block {
   int64_t kernel = 3, stride = 1, out_channels = 0, in_channels = 0;
   double expansion = 1;
   bool residual = false;
-  bool squeeze_excite = false;
+  std::string squeeze_excite;  // "" (none), "mobilenet_v3", "efficientnet" or "mnasnet"
   OpKind activation = OpKind::Relu;
 };
 
@@ -111,10 +111,12 @@ class Matcher {
     return u;
   }
 
-  // MobileNetV3's squeeze-excite on `x` (`expanded` channels), as blocks::SqueezeExciteConfig::mobilenet_v3
-  // builds it: global average pool, 1x1 conv to make_divisible(expanded / 4, 8) + relu, 1x1 conv
-  // back + hard_sigmoid, times x. The Mul, or kNoNode when x feeds no squeeze-excite.
-  Result<NodeId> squeeze_excite(NodeId x, int64_t expanded) {
+  // A squeeze-excite on `x` (`expanded` channels of a block reading `block_in`), as one of
+  // blocks::SqueezeExciteConfig's builds it: global average pool, 1x1 reduce conv + act, 1x1 conv
+  // back + gate, times x. MobileNetV3: make_divisible(expanded / 4, 8), relu, hard_sigmoid;
+  // EfficientNet: max(1, block_in / 4), swish, sigmoid; MnasNet: the same with relu. The Mul
+  // (and `kind` set), or kNoNode when x feeds no squeeze-excite.
+  Result<NodeId> squeeze_excite(NodeId x, int64_t expanded, int64_t block_in, std::string& kind) {
     const auto rs = readers(x);
     if (rs.size() != 2) return ir::kNoNode;
     NodeId pool = ir::kNoNode, mul = ir::kNoNode;
@@ -128,22 +130,35 @@ class Matcher {
     const NodeId relu = sole_reader(reduce);
     const NodeId grow = relu == ir::kNoNode ? ir::kNoNode : sole_reader(relu);
     const NodeId gate = grow == ir::kNoNode ? ir::kNoNode : sole_reader(grow);
-    if (node(relu).kind != OpKind::Relu || grow == ir::kNoNode || node(grow).kind != OpKind::Conv2d || gate == ir::kNoNode ||
-        node(gate).kind != OpKind::HardSigmoid || sole_reader(gate) != mul)
-      return stop(reduce, "MobileNetV3's squeeze-excite: 1x1 conv + relu, 1x1 conv + hard_sigmoid, times the input");
-    const int64_t want = blocks::se_reduce_channels(blocks::SqueezeExciteConfig::mobilenet_v3(), 0, expanded);
-    if (node(reduce).attr<ir::Conv2dAttrs>().out_channels != want)
-      return stop(reduce, "a squeeze-excite reducing " + std::to_string(expanded) + " channels to make_divisible(" +
-                              std::to_string(expanded) + " / 4, 8) = " + std::to_string(want) + " (MobileNetV3's)");
-    return mul;
+    if (relu == ir::kNoNode || grow == ir::kNoNode || node(grow).kind != OpKind::Conv2d || gate == ir::kNoNode ||
+        sole_reader(gate) != mul)
+      return stop(reduce, "a squeeze-excite: 1x1 conv + activation, 1x1 conv + gate, times the input");
+    const OpKind act = node(relu).kind, gating = node(gate).kind;
+    const int64_t reduced = node(reduce).attr<ir::Conv2dAttrs>().out_channels;
+    struct Kind {
+      const char* name;
+      blocks::SqueezeExciteConfig config;
+      OpKind act, gate;
+    };
+    const Kind kinds[] = {{"mobilenet_v3", blocks::SqueezeExciteConfig::mobilenet_v3(), OpKind::Relu, OpKind::HardSigmoid},
+                          {"efficientnet", blocks::SqueezeExciteConfig::efficientnet(), OpKind::Swish, OpKind::Sigmoid},
+                          {"mnasnet", blocks::SqueezeExciteConfig::mnasnet(), OpKind::Relu, OpKind::Sigmoid}};
+    for (const Kind& k : kinds)
+      if (act == k.act && gating == k.gate && reduced == blocks::se_reduce_channels(k.config, block_in, expanded)) {
+        kind = k.name;
+        return mul;
+      }
+    return stop(reduce, "a squeeze-excite of MobileNetV3 (make_divisible(expanded / 4, 8), relu, hard_sigmoid), "
+                        "EfficientNet (max(1, block_in / 4), swish, sigmoid) or MnasNet (the same with relu); this one "
+                        "reduces " + std::to_string(expanded) + " channels to " + std::to_string(reduced) + " with " +
+                        std::string(ir::op_name(act)) + " and " + std::string(ir::op_name(gating)));
   }
 
   // What follows an IBN's depthwise unit: [squeeze-excite], then the 1x1 linear projection.
-  Result<Unit> projection_after(const Unit& dw, bool& se) {
-    auto excite = squeeze_excite(dw.out, dw.attrs.out_channels);
+  Result<Unit> projection_after(const Unit& dw, int64_t block_in, std::string& se) {
+    auto excite = squeeze_excite(dw.out, dw.attrs.out_channels, block_in, se);
     if (!excite) return excite.error();
-    se = *excite != ir::kNoNode;
-    const NodeId from = se ? *excite : dw.out;
+    const NodeId from = *excite != ir::kNoNode ? *excite : dw.out;
     const NodeId n = sole_reader(from);
     if (n == ir::kNoNode) return stop(from, "one reader: the 1x1 linear projection of an inverted bottleneck");
     auto project = unit_at(n);
@@ -182,7 +197,7 @@ class Matcher {
       return unit_at(n);
     };
     if (a1.groups == in && a1.out_channels == in && a1.kernel_h > 1 && u1->activation) {  // IBN, expansion 1
-      auto u2 = projection_after(*u1, b.squeeze_excite);
+      auto u2 = projection_after(*u1, in, b.squeeze_excite);
       if (!u2) return u2.error();
       b.activation = *u1->activation;
       b.type = "ibn";
@@ -203,7 +218,7 @@ class Matcher {
         return stop(u2->conv, "the kxk depthwise conv + activation of an inverted bottleneck");
       if (*u2->activation != *u1->activation)
         return stop(u2->out, "the expansion's activation (" + std::string(ir::op_name(*u1->activation)) + ") after the depthwise conv too");
-      auto u3 = projection_after(*u2, b.squeeze_excite);
+      auto u3 = projection_after(*u2, in, b.squeeze_excite);
       if (!u3) return u3.error();
       b.activation = *u1->activation;
       b.type = "ibn";
@@ -445,6 +460,7 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
       continue;
     }
     derived.stages.push_back({b.type, b.kernel, b.stride, 1, b.out_channels, b.expansion, act, b.squeeze_excite});
+
     firsts.push_back(b);
   }
   int64_t total_stride = stem->attrs.stride_h;
@@ -505,7 +521,10 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     yaml << "], kernel: " << list(kernels) << ", expansion: " << list(expansions) << ", depth: " << list(depths)
          << ", channels: " << list(width_choices(s.channels, options.channel_multiple, options.max_width_options))
          << ", stride: " << s.stride << (s.activation != activation ? ", activation: " + s.activation : "")
-         << (s.squeeze_excite ? ", squeeze_excite: true" : "") << "}\n";
+         << (s.squeeze_excite.empty() ? ""
+             : s.squeeze_excite == "mobilenet_v3" ? ", squeeze_excite: true"
+                                                  : ", squeeze_excite: " + s.squeeze_excite)
+         << "}\n";
     baseline[p + ".block"] = s.block;
     baseline[p + ".kernel"] = number(static_cast<double>(s.kernel));
     baseline[p + ".expansion"] = number(s.expansion);

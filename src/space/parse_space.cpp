@@ -326,9 +326,12 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
       }
       if (stage_node["squeeze_excite"]) {
         const YAML::Node se = stage_node["squeeze_excite"];
-        if (!se.IsScalar() || (se.Scalar() != "true" && se.Scalar() != "false"))
-          return r.error_at(se, p + ".squeeze_excite", "expected true or false");
-        stage.squeeze_excite = se.Scalar() == "true";
+        const std::string v = se.IsScalar() ? se.Scalar() : "";
+        if (v != "true" && v != "false" && v != "mobilenet_v3" && v != "efficientnet" && v != "mnasnet")
+          return r.error_at(se, p + ".squeeze_excite",
+                            "expected true or false, or the kind: mobilenet_v3 (true), efficientnet or mnasnet");
+        stage.squeeze_excite = v != "false";
+        if (v != "true" && v != "false") stage.squeeze_excite_kind = v;
       }
       if (stage_node["activation"]) {
         auto a = r.text(stage_node["activation"], p + ".activation");

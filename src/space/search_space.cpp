@@ -30,8 +30,10 @@ std::string space_version(const SearchSpace& space) {
       for (int64_t a : m->anchors) text << a << ",";
     }
     if (m->tap_expansion) text << "\ntap=expansion";
-    for (const StageSpec& s : m->stages)
+    for (const StageSpec& s : m->stages) {
       if (s.activation) text << "\n" << s.name << " act=" << blocks::activation_name(*s.activation);
+      if (s.squeeze_excite && s.squeeze_excite_kind != "mobilenet_v3") text << "\n" << s.name << " se=" << s.squeeze_excite_kind;
+    }
     if (m->head_hidden > 0) text << "\nhidden=" << m->head_hidden;
   }
   return stable_hash_hex(text.str());

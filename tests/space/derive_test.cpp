@@ -154,7 +154,7 @@ TEST(DeriveSpace, MobileNetV3KeepsEachStagesActivationAndSqueezeExcite) {
   int relu = 0, excited = 0;
   for (const DerivedStage& s : derived->stages) {
     relu += s.activation == "relu";
-    excited += s.squeeze_excite;
+    excited += !s.squeeze_excite.empty();
   }
   EXPECT_GT(relu, 0);
   EXPECT_GT(excited, 0);
@@ -166,15 +166,24 @@ TEST(DeriveSpace, MobileNetV3KeepsEachStagesActivationAndSqueezeExcite) {
                                   ->version());
 }
 
+// EfficientNet-B0: swish everywhere, and its squeeze-excite (a quarter of the block's input, swish, sigmoid).
+TEST(DeriveSpace, EfficientNetKeepsItsOwnSqueezeExcite) {
+  auto derived = derive_space(zoo_model("efficientnet_b0"), {.channel_multiple = 16});
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  EXPECT_NE(derived->yaml.find("activation: swish\n"), std::string::npos) << derived->yaml;
+  EXPECT_NE(derived->yaml.find("squeeze_excite: efficientnet"), std::string::npos) << derived->yaml;
+  for (const DerivedStage& s : derived->stages) EXPECT_EQ(s.squeeze_excite, "efficientnet");
+}
+
 TEST(DeriveSpace, ANetworkItCannotMatchIsAnErrorNamingTheNode) {
   // ResNet-18: the stem is a 7x7 conv.
   auto resnet = derive_space(zoo_model("resnet18"));
   ASSERT_FALSE(resnet.ok());
   EXPECT_NE(resnet.error().message.find("stem"), std::string::npos) << resnet.error().message;
-  // EfficientNet-B0: its squeeze-excite reduces to a quarter of the block's input, not MobileNetV3's.
-  auto efficientnet = derive_space(zoo_model("efficientnet_b0"));
-  ASSERT_FALSE(efficientnet.ok());
-  EXPECT_NE(efficientnet.error().message.find("node '"), std::string::npos) << efficientnet.error().message;
+  // LR-ASPP: a segmentation head the matcher does not derive.
+  auto lraspp = derive_space(zoo_model("mobilenet_v3_large_lraspp"));
+  ASSERT_FALSE(lraspp.ok());
+  EXPECT_NE(lraspp.error().message.find("node '"), std::string::npos) << lraspp.error().message;
   // A hand-made net whose head conv does not use the stem's activation.
   ir::Graph g("mixed");
   ir::Builder b(g);

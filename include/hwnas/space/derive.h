@@ -52,7 +52,7 @@ struct DerivedStage {
   int64_t kernel = 3, stride = 1, depth = 1, channels = 0;
   double expansion = 1;
   std::string activation;       // "relu6", "hard_swish", ...
-  bool squeeze_excite = false;  // MobileNetV3's
+  std::string squeeze_excite;  // "" (none), "mobilenet_v3", "efficientnet" or "mnasnet"
 };
 
 struct DerivedSpace {

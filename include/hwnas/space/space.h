@@ -63,6 +63,7 @@ struct StageSpec {
   int64_t stride = 1;           // fixed per stage
   int64_t groups = 2;           // grouped_ibn's groups
   bool squeeze_excite = false;
+  std::string squeeze_excite_kind = "mobilenet_v3";  // with squeeze_excite: mobilenet_v3, efficientnet or mnasnet
   std::optional<blocks::Activation> activation;  // the stage's own; unset: the macro's
 };
 
