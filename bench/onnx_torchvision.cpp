@@ -13,9 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -30,18 +28,6 @@
 namespace {
 
 using namespace hwnas;
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<float> read_f32(const std::string& path) {
-  std::string bytes = read_bytes(path);
-  std::vector<float> values(bytes.size() / sizeof(float));
-  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
-  return values;
-}
 
 double relative(int64_t actual, int64_t expected) {
   return std::abs(static_cast<double>(actual - expected)) / static_cast<double>(std::max<int64_t>(expected, 1));
@@ -78,12 +64,12 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     if (std::system(command.c_str()) != 0) std::fprintf(stderr, "bench_onnx_torchvision: the export script failed\n");
   }
-  const std::string manifest_text = read_bytes(dir + "/manifest.json");
-  if (manifest_text.empty()) {
+  std::ifstream manifest_file(dir + "/manifest.json");
+  if (!manifest_file) {
     std::fprintf(stderr, "bench_onnx_torchvision: %s/manifest.json is missing (run with --make)\n", dir.c_str());
     return 1;
   }
-  const nlohmann::json manifest = nlohmann::json::parse(manifest_text, nullptr, false);
+  const nlohmann::json manifest = nlohmann::json::parse(manifest_file, nullptr, false);
   if (manifest.is_discarded()) {
     std::fprintf(stderr, "bench_onnx_torchvision: %s/manifest.json is not valid JSON\n", dir.c_str());
     return 1;
@@ -112,11 +98,11 @@ int main(int argc, char** argv) {
       failure[name] = "PyTorch export failed";
       continue;
     }
-    std::vector<std::vector<float>> expected;
-    for (const auto& file : entry.at("outputs")) expected.push_back(read_f32(dir + "/" + file.get<std::string>()));
+    std::vector<std::string> outputs;
+    for (const auto& file : entry.at("outputs")) outputs.push_back(dir + "/" + file.get<std::string>());
     const auto start = std::chrono::steady_clock::now();
-    auto check = libtorch::check_import(dir + "/" + entry.at("file").get<std::string>(),
-                                        read_f32(dir + "/" + entry.at("input").get<std::string>()), expected);
+    auto check = libtorch::check_import_files(dir + "/" + entry.at("file").get<std::string>(),
+                                              dir + "/" + entry.at("input").get<std::string>(), outputs);
     if (!check) {
       std::printf("%-30s %-13s FAILED: %s\n", name.c_str(), family.c_str(), check.error().message.c_str());
       failure[name] = check.error().message;

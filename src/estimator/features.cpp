@@ -251,15 +251,18 @@ FeatureVector detail::span_features(const ir::Graph& graph, NodeSpan kernel, con
 
   int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation = 1, groups = 1;
   bool depthwise = false;
+  auto take_conv_window = [&](const auto& a) {  // Conv2dAttrs or ConvTranspose2dAttrs
+    kernel_h = a.kernel_h;
+    kernel_w = a.kernel_w;
+    stride_h = a.stride_h;
+    stride_w = a.stride_w;
+    dilation = std::max(a.dilation_h, a.dilation_w);
+    groups = a.groups;
+  };
   switch (head.kind) {
     case ir::OpKind::Conv2d: {
       const auto& a = head.attr<ir::Conv2dAttrs>();
-      kernel_h = a.kernel_h;
-      kernel_w = a.kernel_w;
-      stride_h = a.stride_h;
-      stride_w = a.stride_w;
-      dilation = std::max(a.dilation_h, a.dilation_w);
-      groups = a.groups;
+      take_conv_window(a);
       const int64_t conv_in = graph.node(head.inputs.front()).shape.c();
       depthwise = a.groups > 1 && a.groups == conv_in;
       break;
@@ -273,16 +276,9 @@ FeatureVector detail::span_features(const ir::Graph& graph, NodeSpan kernel, con
       stride_w = a.stride_w;
       break;
     }
-    case ir::OpKind::ConvTranspose2d: {
-      const auto& a = head.attr<ir::ConvTranspose2dAttrs>();
-      kernel_h = a.kernel_h;
-      kernel_w = a.kernel_w;
-      stride_h = a.stride_h;
-      stride_w = a.stride_w;
-      dilation = std::max(a.dilation_h, a.dilation_w);
-      groups = a.groups;
+    case ir::OpKind::ConvTranspose2d:
+      take_conv_window(head.attr<ir::ConvTranspose2dAttrs>());
       break;
-    }
     case ir::OpKind::GlobalAvgPool:
     case ir::OpKind::GlobalMaxPool:
       kernel_h = stride_h = in.h;

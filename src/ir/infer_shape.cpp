@@ -31,14 +31,22 @@ Result<Shape> need_rank(const Shape& s, size_t rank, const char* what) {
   return s;
 }
 
-Result<Shape> infer_conv(const Conv2dAttrs& a, const Shape& x) {
-  if (auto r = need_rank(x, 4, "conv2d"); !r) return r;
+// The checks conv2d and conv_transpose2d share: positive widths, kernels, strides and dilations,
+// paddings not negative. An empty Shape when they pass.
+template <class A>
+Result<Shape> check_window(const A& a) {
   if (a.out_channels <= 0) return fail("out_channels must be positive, got " + std::to_string(a.out_channels));
   if (a.kernel_h <= 0 || a.kernel_w <= 0) return fail("kernel sizes must be positive");
   if (a.stride_h <= 0 || a.stride_w <= 0) return fail("strides must be positive");
   if (a.dilation_h <= 0 || a.dilation_w <= 0) return fail("dilations must be positive");
   if (a.pad_top < 0 || a.pad_left < 0 || a.pad_bottom < 0 || a.pad_right < 0)
     return fail("paddings must not be negative");
+  return Shape{};
+}
+
+Result<Shape> infer_conv(const Conv2dAttrs& a, const Shape& x) {
+  if (auto r = need_rank(x, 4, "conv2d"); !r) return r;
+  if (auto r = check_window(a); !r) return r;
   if (a.groups <= 0) return fail("groups must be positive, got " + std::to_string(a.groups));
   if (x.c() % a.groups != 0)
     return fail("input has " + std::to_string(x.c()) + " channels, not divisible by groups=" +
@@ -54,12 +62,7 @@ Result<Shape> infer_conv(const Conv2dAttrs& a, const Shape& x) {
 
 Result<Shape> infer_conv_transpose(const ConvTranspose2dAttrs& a, const Shape& x) {
   if (auto r = need_rank(x, 4, "conv_transpose2d"); !r) return r;
-  if (a.out_channels <= 0) return fail("out_channels must be positive, got " + std::to_string(a.out_channels));
-  if (a.kernel_h <= 0 || a.kernel_w <= 0) return fail("kernel sizes must be positive");
-  if (a.stride_h <= 0 || a.stride_w <= 0) return fail("strides must be positive");
-  if (a.dilation_h <= 0 || a.dilation_w <= 0) return fail("dilations must be positive");
-  if (a.pad_top < 0 || a.pad_left < 0 || a.pad_bottom < 0 || a.pad_right < 0)
-    return fail("paddings must not be negative");
+  if (auto r = check_window(a); !r) return r;
   if (a.output_padding_h < 0 || a.output_padding_w < 0) return fail("output paddings must not be negative");
   if (a.output_padding_h >= std::max(a.stride_h, a.dilation_h) ||
       a.output_padding_w >= std::max(a.stride_w, a.dilation_w))

@@ -95,6 +95,34 @@ bool is_float_type(int32_t elem_type) {
          elem_type == onnx::TensorProto::DOUBLE;
 }
 
+// What Conv and ConvTranspose read alike: the input, the weight [.., .., kh, kw], the bias, the
+// group, and the window attributes (conv_window).
+struct ConvOperands {
+  int source = -1;
+  ir::Shape in;
+  Weight w;
+  std::optional<Weight> b;
+  int64_t group = 1, kh = 1, kw = 1;
+  std::vector<int64_t> strides, dilations, pads;
+};
+
+// Sets the window fields Conv2dAttrs and ConvTranspose2dAttrs share from `c`.
+template <class A>
+void set_window(A& a, const ConvOperands& c) {
+  a.kernel_h = c.kh;
+  a.kernel_w = c.kw;
+  a.stride_h = c.strides[0];
+  a.stride_w = c.strides[1];
+  a.dilation_h = c.dilations[0];
+  a.dilation_w = c.dilations[1];
+  a.pad_top = c.pads[0];
+  a.pad_left = c.pads[1];
+  a.pad_bottom = c.pads[2];
+  a.pad_right = c.pads[3];
+  a.groups = c.group;
+  a.bias = c.b.has_value();
+}
+
 class Importer {
  public:
   // Memory stays linear in the file's size: folded constants and weight copies (an initializer
@@ -158,6 +186,8 @@ class Importer {
   Status convert_node(const onnx::NodeProto& node);
   Result<bool> try_fold(const onnx::NodeProto& node);
   Status convert_identity(const onnx::NodeProto& node);
+  Result<ConvOperands> conv_operands(const onnx::NodeProto& node, const std::string& kind);
+  Status conv_window(const onnx::NodeProto& node, ConvOperands& c);
   Status convert_conv(const onnx::NodeProto& node);
   Status convert_batch_norm(const onnx::NodeProto& node);
   Status convert_unary(const onnx::NodeProto& node, ir::OpKind kind, ir::Attrs attrs);
@@ -519,68 +549,76 @@ Status Importer::convert_identity(const onnx::NodeProto& node) {
   return {};
 }
 
-Status Importer::convert_conv(const onnx::NodeProto& node) {
+Result<ConvOperands> Importer::conv_operands(const onnx::NodeProto& node, const std::string& kind) {
+  ConvOperands c;
   auto x = tensor_input(node, 0);
   if (!x) return x.error();
+  c.source = *x;
   auto w = weight_input(node, 1, "weight");
   if (!w) return w.error();
-  std::optional<Weight> b;
+  c.w = std::move(w.value());
   if (has_input(node, 2)) {
     auto bias = weight_input(node, 2, "bias");
     if (!bias) return bias.error();
-    b = std::move(bias.value());
+    c.b = std::move(bias.value());
   }
-  if (w->dims.size() != 4)
-    return node_error("only 2-D convolutions are supported; weight '" + w->name + "' has shape [" +
-                      dims_to_string(w->dims) + "]");
-  int source = *x;
-  const ir::Shape in = shape_of(source);  // the shape this Conv sees, padded or not
-  if (in.rank() != 4) return node_error("expects a rank-4 NCHW input, got [" + in.to_string() + "]");
+  if (c.w.dims.size() != 4)
+    return node_error("only 2-D " + kind + " are supported; weight '" + c.w.name + "' has shape [" +
+                      dims_to_string(c.w.dims) + "]");
+  c.in = shape_of(c.source);  // the shape this node sees, padded or not
+  if (c.in.rank() != 4) return node_error("expects a rank-4 NCHW input, got [" + c.in.to_string() + "]");
   auto group = attr_int(node, "group", 1);
   if (!group) return node_error(group.error().message);
-  if (*group < 1 || *group > kMaxDim)
-    return node_error("group " + std::to_string(*group) + " is out of range");
-  int64_t out_channels = w->dims[0], kh = w->dims[2], kw = w->dims[3];
-  if (out_channels < 1 || kh < 1 || kw < 1 || kh > kMaxWindow || kw > kMaxWindow)
-    return node_error("weight '" + w->name + "' has an invalid shape [" + dims_to_string(w->dims) + "]");
-  if (w->dims[1] * *group != in.c())
-    return node_error("channel mismatch: weight '" + w->name + "' of shape [" + dims_to_string(w->dims) +
-                      "] expects " + std::to_string(w->dims[1] * *group) + " input channels (" +
-                      std::to_string(w->dims[1]) + " x group " + std::to_string(*group) +
-                      ") but the input [" + in.to_string() + "] has " + std::to_string(in.c()));
+  if (*group < 1 || *group > kMaxDim) return node_error("group " + std::to_string(*group) + " is out of range");
+  c.group = *group;
+  c.kh = c.w.dims[2];
+  c.kw = c.w.dims[3];
+  return c;
+}
+
+Status Importer::conv_window(const onnx::NodeProto& node, ConvOperands& c) {
   auto kernel = attr_ints(node, "kernel_shape");
   if (!kernel) return node_error(kernel.error().message);
-  if (kernel->has_value() && **kernel != std::vector<int64_t>{kh, kw})
-    return node_error("kernel_shape [" + dims_to_string(**kernel) + "] does not match weight '" + w->name +
-                      "' [" + dims_to_string(w->dims) + "]");
+  if (kernel->has_value() && **kernel != std::vector<int64_t>{c.kh, c.kw})
+    return node_error("kernel_shape [" + dims_to_string(**kernel) + "] does not match weight '" + c.w.name + "' [" +
+                      dims_to_string(c.w.dims) + "]");
   auto strides = ints_attr(node, "strides", 2, {1, 1}, 1, kMaxWindow);
   if (!strides) return strides.error();
   auto dilations = ints_attr(node, "dilations", 2, {1, 1}, 1, kMaxWindow);
   if (!dilations) return dilations.error();
   auto pads = ints_attr(node, "pads", 4, {0, 0, 0, 0}, 0, kMaxWindow);
   if (!pads) return pads.error();
-  if (auto s = apply_auto_pad(node, in, kh, kw, (*strides)[0], (*strides)[1], (*dilations)[0],
-                              (*dilations)[1], *pads);
+  c.strides = std::move(strides.value());
+  c.dilations = std::move(dilations.value());
+  c.pads = std::move(pads.value());
+  return {};
+}
+
+Status Importer::convert_conv(const onnx::NodeProto& node) {
+  auto c = conv_operands(node, "convolutions");
+  if (!c) return c.error();
+  const Weight& w = c->w;
+  const ir::Shape& in = c->in;
+  const int64_t out_channels = w.dims[0], kh = c->kh, kw = c->kw;
+  if (out_channels < 1 || kh < 1 || kw < 1 || kh > kMaxWindow || kw > kMaxWindow)
+    return node_error("weight '" + w.name + "' has an invalid shape [" + dims_to_string(w.dims) + "]");
+  if (w.dims[1] * c->group != in.c())
+    return node_error("channel mismatch: weight '" + w.name + "' of shape [" + dims_to_string(w.dims) +
+                      "] expects " + std::to_string(w.dims[1] * c->group) + " input channels (" +
+                      std::to_string(w.dims[1]) + " x group " + std::to_string(c->group) +
+                      ") but the input [" + in.to_string() + "] has " + std::to_string(in.c()));
+  if (auto s = conv_window(node, *c); !s) return s;
+  if (auto s = apply_auto_pad(node, in, kh, kw, c->strides[0], c->strides[1], c->dilations[0], c->dilations[1], c->pads);
       !s)
     return s;
-  if (b && b->numel() != out_channels)
-    return node_error("shape mismatch: bias '" + b->name + "' has shape [" + dims_to_string(b->dims) +
+  if (c->b && c->b->numel() != out_channels)
+    return node_error("shape mismatch: bias '" + c->b->name + "' has shape [" + dims_to_string(c->b->dims) +
                       "], expected [" + std::to_string(out_channels) + "]");
 
   ir::Conv2dAttrs a;
   a.out_channels = out_channels;
-  a.kernel_h = kh;
-  a.kernel_w = kw;
-  a.stride_h = (*strides)[0];
-  a.stride_w = (*strides)[1];
-  a.dilation_h = (*dilations)[0];
-  a.dilation_w = (*dilations)[1];
-  a.pad_top = (*pads)[0];
-  a.pad_left = (*pads)[1];
-  a.pad_bottom = (*pads)[2];
-  a.pad_right = (*pads)[3];
-  a.groups = *group;
-  a.bias = b.has_value();
+  set_window(a, *c);
+  int source = c->source;
   // A zero Pad that feeds only this Conv becomes its padding.
   PlannedNode& producer = plan_[static_cast<size_t>(source)];
   if (options_.fold_pads && producer.alive && producer.kind == ir::OpKind::Pad && producer.uses == 1) {
@@ -596,9 +634,9 @@ Status Importer::convert_conv(const onnx::NodeProto& node) {
   }
   auto p = plan_node(ir::OpKind::Conv2d, a, {source}, node);
   if (!p) return p.error();
-  if (auto s = set_param(*p, 0, *w); !s) return s;
-  if (b)
-    if (auto s = set_param(*p, 1, *b); !s) return s;
+  if (auto s = set_param(*p, 0, w); !s) return s;
+  if (c->b)
+    if (auto s = set_param(*p, 1, *c->b); !s) return s;
   bind(output_name(node, 0), *p);
   return {};
 }
@@ -1100,42 +1138,21 @@ Status Importer::convert_binary(const onnx::NodeProto& node, ir::OpKind kind) {
 }
 
 Status Importer::convert_conv_transpose(const onnx::NodeProto& node) {
-  auto x = tensor_input(node, 0);
-  if (!x) return x.error();
-  auto w = weight_input(node, 1, "weight");
-  if (!w) return w.error();
-  std::optional<Weight> b;
-  if (has_input(node, 2)) {
-    auto bias = weight_input(node, 2, "bias");
-    if (!bias) return bias.error();
-    b = std::move(bias.value());
-  }
-  if (w->dims.size() != 4)
-    return node_error("only 2-D transposed convolutions are supported; weight '" + w->name + "' has shape [" +
-                      dims_to_string(w->dims) + "]");
-  const ir::Shape in = shape_of(*x);
-  if (in.rank() != 4) return node_error("expects a rank-4 NCHW input, got [" + in.to_string() + "]");
-  auto group = attr_int(node, "group", 1);
-  if (!group) return node_error(group.error().message);
-  if (*group < 1 || *group > kMaxDim) return node_error("group " + std::to_string(*group) + " is out of range");
-  const int64_t kh = w->dims[2], kw = w->dims[3];
-  if (w->dims[0] != in.c())
-    return node_error("channel mismatch: weight '" + w->name + "' of shape [" + dims_to_string(w->dims) +
-                      "] expects " + std::to_string(w->dims[0]) + " input channels but the input [" +
+  auto c = conv_operands(node, "transposed convolutions");
+  if (!c) return c.error();
+  const Weight& w = c->w;
+  const ir::Shape& in = c->in;
+  const int64_t kh = c->kh, kw = c->kw;
+  if (w.dims[0] != in.c())
+    return node_error("channel mismatch: weight '" + w.name + "' of shape [" + dims_to_string(w.dims) +
+                      "] expects " + std::to_string(w.dims[0]) + " input channels but the input [" +
                       in.to_string() + "] has " + std::to_string(in.c()));
-  if (w->dims[1] < 1 || kh < 1 || kw < 1 || kh > kMaxWindow || kw > kMaxWindow || w->dims[1] > kMaxDim)
-    return node_error("weight '" + w->name + "' has an invalid shape [" + dims_to_string(w->dims) + "]");
-  auto kernel = attr_ints(node, "kernel_shape");
-  if (!kernel) return node_error(kernel.error().message);
-  if (kernel->has_value() && **kernel != std::vector<int64_t>{kh, kw})
-    return node_error("kernel_shape [" + dims_to_string(**kernel) + "] does not match weight '" + w->name + "' [" +
-                      dims_to_string(w->dims) + "]");
-  auto strides = ints_attr(node, "strides", 2, {1, 1}, 1, kMaxWindow);
-  if (!strides) return strides.error();
-  auto dilations = ints_attr(node, "dilations", 2, {1, 1}, 1, kMaxWindow);
-  if (!dilations) return dilations.error();
-  auto pads = ints_attr(node, "pads", 4, {0, 0, 0, 0}, 0, kMaxWindow);
-  if (!pads) return pads.error();
+  if (w.dims[1] < 1 || kh < 1 || kw < 1 || kh > kMaxWindow || kw > kMaxWindow || w.dims[1] > kMaxDim)
+    return node_error("weight '" + w.name + "' has an invalid shape [" + dims_to_string(w.dims) + "]");
+  if (auto s = conv_window(node, *c); !s) return s;
+  std::vector<int64_t>& pads = c->pads;
+  const std::vector<int64_t>& strides = c->strides;
+  const std::vector<int64_t>& dilations = c->dilations;
   auto output_padding = ints_attr(node, "output_padding", 2, {0, 0}, 0, kMaxWindow);
   if (!output_padding) return output_padding.error();
   auto output_shape = attr_ints(node, "output_shape");
@@ -1144,11 +1161,11 @@ Status Importer::convert_conv_transpose(const onnx::NodeProto& node) {
   if (!mode) return node_error(mode.error().message);
   if (*mode != "NOTSET" && *mode != "VALID" && *mode != "SAME_UPPER" && *mode != "SAME_LOWER")
     return node_error("auto_pad '" + *mode + "' is not supported");
-  if (*mode == "VALID") *pads = {0, 0, 0, 0};
+  if (*mode == "VALID") pads = {0, 0, 0, 0};
   if (output_shape->has_value() || mode->rfind("SAME", 0) == 0) {
     // The pads that give the requested output size (ONNX ConvTranspose: total = stride * (in - 1) +
     // output_padding + (k - 1) * dilation + 1 - out, split as auto_pad says).
-    std::vector<int64_t> target{in.h() * (*strides)[0], in.w() * (*strides)[1]};
+    std::vector<int64_t> target{in.h() * strides[0], in.w() * strides[1]};
     if (output_shape->has_value()) {
       const std::vector<int64_t>& os = **output_shape;
       if (os.size() != 2 && os.size() != 4) return node_error("output_shape must hold 2 (or 4) values");
@@ -1159,39 +1176,28 @@ Status Importer::convert_conv_transpose(const onnx::NodeProto& node) {
     const int64_t k[2] = {kh, kw};
     for (int axis = 0; axis < 2; ++axis) {
       const auto a = static_cast<size_t>(axis);
-      int64_t total = (*strides)[a] * (in[2 + a] - 1) + (*output_padding)[a] + (k[axis] - 1) * (*dilations)[a] + 1 -
+      int64_t total = strides[a] * (in[2 + a] - 1) + (*output_padding)[a] + (k[axis] - 1) * dilations[a] + 1 -
                       target[a];
       if (total < 0) return node_error("output_shape is larger than the transposed convolution can produce");
       int64_t begin = *mode == "SAME_UPPER" ? total / 2 : total - total / 2;
-      (*pads)[a] = begin;
-      (*pads)[a + 2] = total - begin;
+      pads[a] = begin;
+      pads[a + 2] = total - begin;
     }
   }
-  const int64_t out_channels = w->dims[1] * *group;
-  if (b && b->numel() != out_channels)
-    return node_error("shape mismatch: bias '" + b->name + "' has shape [" + dims_to_string(b->dims) +
+  const int64_t out_channels = w.dims[1] * c->group;
+  if (c->b && c->b->numel() != out_channels)
+    return node_error("shape mismatch: bias '" + c->b->name + "' has shape [" + dims_to_string(c->b->dims) +
                       "], expected [" + std::to_string(out_channels) + "]");
   ir::ConvTranspose2dAttrs a;
   a.out_channels = out_channels;
-  a.kernel_h = kh;
-  a.kernel_w = kw;
-  a.stride_h = (*strides)[0];
-  a.stride_w = (*strides)[1];
-  a.dilation_h = (*dilations)[0];
-  a.dilation_w = (*dilations)[1];
-  a.pad_top = (*pads)[0];
-  a.pad_left = (*pads)[1];
-  a.pad_bottom = (*pads)[2];
-  a.pad_right = (*pads)[3];
+  set_window(a, *c);
   a.output_padding_h = (*output_padding)[0];
   a.output_padding_w = (*output_padding)[1];
-  a.groups = *group;
-  a.bias = b.has_value();
-  auto p = plan_node(ir::OpKind::ConvTranspose2d, a, {*x}, node);
+  auto p = plan_node(ir::OpKind::ConvTranspose2d, a, {c->source}, node);
   if (!p) return p.error();
-  if (auto st = set_param(*p, 0, *w); !st) return st;
-  if (b)
-    if (auto st = set_param(*p, 1, *b); !st) return st;
+  if (auto st = set_param(*p, 0, w); !st) return st;
+  if (c->b)
+    if (auto st = set_param(*p, 1, *c->b); !st) return st;
   bind(output_name(node, 0), *p);
   return {};
 }

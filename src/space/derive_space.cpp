@@ -76,7 +76,6 @@ class Matcher {
   }
   // Readers the backbone walk skips: the head's predictors and extra layers.
   void ignore(NodeId reader) { ignored_.insert(reader); }
-  bool is_output(NodeId id) const { return outputs_.count(id) > 0; }
   const ir::Node& node(NodeId id) const { return g_.node(id); }
 
   Error stop(NodeId id, const std::string& expected) const {
@@ -154,6 +153,11 @@ class Matcher {
                         std::string(ir::op_name(act)) + " and " + std::string(ir::op_name(gating)));
   }
 
+  // A 1x1 linear projection: stride 1, no groups, no activation.
+  static bool is_projection(const Unit& u) {
+    return u.attrs.kernel_h == 1 && u.attrs.stride_h == 1 && u.attrs.groups == 1 && !u.activation;
+  }
+
   // What follows an IBN's depthwise unit: [squeeze-excite], then the 1x1 linear projection.
   Result<Unit> projection_after(const Unit& dw, int64_t block_in, std::string& se) {
     auto excite = squeeze_excite(dw.out, dw.attrs.out_channels, block_in, se);
@@ -163,8 +167,7 @@ class Matcher {
     if (n == ir::kNoNode) return stop(from, "one reader: the 1x1 linear projection of an inverted bottleneck");
     auto project = unit_at(n);
     if (!project) return project.error();
-    if (project->attrs.kernel_h != 1 || project->attrs.stride_h != 1 || project->attrs.groups != 1 || project->activation)
-      return stop(project->conv, "the 1x1 linear projection of an inverted bottleneck");
+    if (!is_projection(*project)) return stop(project->conv, "the 1x1 linear projection of an inverted bottleneck");
     return project;
   }
 
@@ -188,9 +191,6 @@ class Matcher {
     b.in_channels = in;
     NodeId out = ir::kNoNode;
     const auto& a1 = u1->attrs;
-    auto is_project = [&](const Unit& u) {
-      return u.attrs.kernel_h == 1 && u.attrs.stride_h == 1 && u.attrs.groups == 1 && !u.activation;
-    };
     auto next_unit = [&](const Unit& u) -> Result<Unit> {
       NodeId n = sole_reader(u.out);
       if (n == ir::kNoNode) return stop(u.out, "one reader");
@@ -235,7 +235,7 @@ class Matcher {
       if (n != ir::kNoNode && node(n).kind == OpKind::Conv2d) {
         auto next = unit_at(n);
         if (!next) return next.error();
-        if (is_project(*next)) u2 = *next;
+        if (is_projection(*next)) u2 = *next;
       }
       b.kernel = a1.kernel_h;
       b.stride = a1.stride_h;
@@ -448,7 +448,6 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
 
   // stages
   DerivedSpace derived;
-  std::vector<Block> firsts;
   for (const Block& b : blocks) {
     const std::string act = activation_name_of(b.activation);
     const bool same = !derived.stages.empty() && b.stride == 1 && b.type == derived.stages.back().block &&
@@ -461,7 +460,6 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     }
     derived.stages.push_back({b.type, b.kernel, b.stride, 1, b.out_channels, b.expansion, act, b.squeeze_excite});
 
-    firsts.push_back(b);
   }
   int64_t total_stride = stem->attrs.stride_h;
   for (const DerivedStage& s : derived.stages) total_stride *= s.stride;
@@ -470,17 +468,15 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     // The first map: the last stride-16 stage's output, or the expansion output of the IBN that
     // goes from stride 16 to 32 (its depthwise conv reads it).
     const NodeId tap = detection->maps[0];
-    bool feeds_stride32_dw = false;
-    const std::vector<std::vector<NodeId>> consumers = graph.consumers();
-    for (NodeId reader : consumers[static_cast<size_t>(tap)]) {
-      const ir::Node& r = graph.node(reader);
-      if (r.kind == OpKind::Conv2d && r.attr<ir::Conv2dAttrs>().groups == r.shape.c() && r.attr<ir::Conv2dAttrs>().stride_h == 2 &&
-          graph.node(tap).shape.h() * 2 == in_shape.h() / 8)
-        feeds_stride32_dw = true;
-    }
-    tap_expansion = feeds_stride32_dw && ir::is_activation(graph.node(tap).kind);
     if (in_shape.h() / graph.node(tap).shape.h() != 16)
       return m.stop(tap, "the detection head's first map at output stride 16");
+    const auto readers = m.readers(tap);  // the head's own readers left out
+    tap_expansion = ir::is_activation(graph.node(tap).kind) &&
+                    std::any_of(readers.begin(), readers.end(), [&](NodeId reader) {
+                      const ir::Node& r = graph.node(reader);
+                      return r.kind == OpKind::Conv2d && r.attr<ir::Conv2dAttrs>().groups == r.shape.c() &&
+                             r.attr<ir::Conv2dAttrs>().stride_h == 2;
+                    });
   }
   if (total_stride > 64 || std::any_of(derived.stages.begin(), derived.stages.end(), [](const DerivedStage& s) { return s.stride > 2; }))
     return Error{"space derive: a stage stride above 2 (the macro space's stages have stride 1 or 2)"};

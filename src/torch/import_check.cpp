@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "hwnas/analysis/cost.h"
 #include "hwnas/onnx/onnx_export.h"
@@ -68,6 +71,34 @@ Result<ImportCheck> check_import(const std::string& onnx_path, const std::vector
     check.reexport = onnx_io::check_onnx(check.reexported, onnx_path + " (re-exported)");
   }
   return check;
+}
+
+namespace {
+
+Result<std::vector<float>> read_f32_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path + ": cannot open the file"};
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() % sizeof(float) != 0)
+    return Error{path + ": " + std::to_string(bytes.size()) + " bytes, not a whole number of float32 values"};
+  std::vector<float> values(bytes.size() / sizeof(float));
+  std::memcpy(values.data(), bytes.data(), bytes.size());
+  return values;
+}
+
+}  // namespace
+
+Result<ImportCheck> check_import_files(const std::string& onnx_path, const std::string& input_path,
+                                       const std::vector<std::string>& output_paths) {
+  auto input = read_f32_file(input_path);
+  if (!input) return input.error();
+  std::vector<std::vector<float>> expected;
+  for (const std::string& path : output_paths) {
+    auto output = read_f32_file(path);
+    if (!output) return output.error();
+    expected.push_back(std::move(output.value()));
+  }
+  return check_import(onnx_path, *input, expected);
 }
 
 }  // namespace hwnas::libtorch

@@ -22,13 +22,6 @@ std::string read_bytes(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::vector<float> read_f32(const std::string& path) {
-  std::string bytes = read_bytes(path);
-  std::vector<float> values(bytes.size() / sizeof(float));
-  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
-  return values;
-}
-
 const nlohmann::json& manifest() {
   static const nlohmann::json m = [] {
     std::string text = read_bytes(kDir + "/manifest.json");
@@ -53,10 +46,10 @@ TEST(TorchvisionImport, EveryModelImportsMatchesPyTorchAndReexports) {
   for (const auto& [name, entry] : manifest().items()) {
     SCOPED_TRACE(name);
     ASSERT_FALSE(entry.contains("export_error")) << "PyTorch could not export it: " << entry["export_error"];
-    std::vector<std::vector<float>> expected;
-    for (const auto& file : entry.at("outputs")) expected.push_back(read_f32(kDir + "/" + file.get<std::string>()));
-    auto check = check_import(kDir + "/" + entry.at("file").get<std::string>(),
-                              read_f32(kDir + "/" + entry.at("input").get<std::string>()), expected);
+    std::vector<std::string> outputs;
+    for (const auto& file : entry.at("outputs")) outputs.push_back(kDir + "/" + file.get<std::string>());
+    auto check = check_import_files(kDir + "/" + entry.at("file").get<std::string>(),
+                                    kDir + "/" + entry.at("input").get<std::string>(), outputs);
     ASSERT_TRUE(check.ok()) << check.error().message;
     EXPECT_LE(relative(check->params, entry.at("params_after_bn_folding").get<int64_t>()), 0.01)
         << check->params << " params, PyTorch (BatchNorms folded) " << entry.at("params_after_bn_folding");

@@ -34,4 +34,10 @@ struct ImportCheck {
 Result<ImportCheck> check_import(const std::string& onnx_path, const std::vector<float>& input,
                                  const std::vector<std::vector<float>>& expected);
 
+// The same with the input and the framework's outputs read from raw little-endian float32 files
+// (as scripts/torchvision_fixtures.py writes them). Errors also name a file that is missing or
+// whose size is not a whole number of floats.
+Result<ImportCheck> check_import_files(const std::string& onnx_path, const std::string& input_path,
+                                       const std::vector<std::string>& output_paths);
+
 }  // namespace hwnas::libtorch
