@@ -51,9 +51,9 @@ std::string human_bytes(int64_t bytes) {
   return std::to_string(bytes) + " B";
 }
 
-std::string percent(double fraction) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f%%", 100.0 * fraction);
+std::string percent(double fraction, int digits) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*f%%", digits, 100.0 * fraction);
   return text;
 }
 

@@ -16,7 +16,7 @@ std::string human_count(int64_t value);
 // Bytes in binary units: 512 -> "512 B", 401408 -> "392 KiB", 3504872 -> "3.34 MiB".
 std::string human_bytes(int64_t bytes);
 // 0.4735 -> "47.4%".
-std::string percent(double fraction);
+std::string percent(double fraction, int digits = 1);
 // A number with `digits` decimals: fixed(3.14159, 2) -> "3.14".
 std::string fixed(double value, int digits = 1);
 

@@ -17,6 +17,7 @@
 #include "search_evaluators.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "hwnas/search/experiment.h"
+#include "hwnas/search/metrics.h"
 #include "hwnas/search/strategy.h"
 #include "hwnas/text/yaml_format.h"
 
@@ -30,6 +31,7 @@ struct SearchArgs {
   int64_t seed = -1;
   std::string store, output;
   bool quiet = false;
+  bool json = false;
 };
 
 std::string duration_text(double seconds) {
@@ -43,8 +45,11 @@ std::string duration_text(double seconds) {
 std::string metric_text(const std::string& name, double v) {
   if (name.find("bytes") != std::string::npos) return human_bytes(static_cast<int64_t>(v));
   if (name == "macs" || name == "params") return human_count(static_cast<int64_t>(v));
-  if (name == "accuracy" || name == "inherited_accuracy") return percent(v);
-  return fixed(v, 1);
+  if (search::is_fraction_metric(name)) return percent(v, 2);  // two decimals: near-ties stay apart
+  if (search::find_metric(name)) return fixed(v, 1);
+  char text[32];  // a command's own metric, unit unknown: six significant digits
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
 }
 
 std::vector<std::string> shown_metrics(const search::CostModel& model) {
@@ -57,13 +62,15 @@ std::vector<std::string> shown_metrics(const search::CostModel& model) {
   return names;
 }
 
+// With `errors`, a last column with each failed trial's error (its first line, cut to 100 characters).
 void print_trials_table(std::ostream& out, const std::vector<search::TrialRecord>& trials, const std::vector<size_t>& rows,
-                        const std::vector<std::string>& metrics) {
+                        const std::vector<std::string>& metrics, bool errors = false) {
   TextTable table;
   table.add_column("trial", TextTable::Align::Right);
   table.add_column("status", TextTable::Align::Left);
   for (const std::string& m : metrics) table.add_column(m, TextTable::Align::Right);
   table.add_column("cost", TextTable::Align::Right);
+  if (errors) table.add_column("error", TextTable::Align::Left);
   for (size_t i : rows) {
     const search::TrialRecord& t = trials[i];
     std::vector<std::string> cells{std::to_string(t.id), t.status == "done" ? (t.feasible ? "ok" : "over budget") : t.status};
@@ -72,6 +79,11 @@ void print_trials_table(std::ostream& out, const std::vector<search::TrialRecord
       cells.push_back(it == t.metrics.end() ? "-" : metric_text(m, it->second));
     }
     cells.push_back(t.status == "done" && t.feasible ? fixed(t.cost, 2) : "-");
+    if (errors) {
+      std::string e = t.error.substr(0, t.error.find('\n'));
+      if (e.size() > 100) e = e.substr(0, 97) + "...";
+      cells.push_back(e.empty() ? "-" : e);
+    }
     table.add_row(cells);
   }
   table.print(out, "  ");
@@ -98,6 +110,61 @@ Status save_best(const search::Experiment& e, const search::TrialRecord& best, c
   if (Status s = onnx_io::export_onnx_file(*graph, (fs::path(dir) / "best.onnx").string()); !s) return s;
   out << "  best network: " << (fs::path(dir) / "best.yaml").string() << ", " << (fs::path(dir) / "best.onnx").string() << "\n";
   return {};
+}
+
+// `hwnas search --json`: what a script needs of the finished search.
+nlohmann::ordered_json search_summary_json(const search::Experiment& e, const search::StrategyResult& result, const search::TrialRecord* best,
+                                           const std::optional<search::Metrics>& baseline, const std::vector<search::FailureGroup>& failures) {
+  using Json = nlohmann::ordered_json;
+  const std::vector<search::TrialRecord>& trials = result.has_final() ? result.final_trials : result.trials;
+  Json j;
+  j["store"] = result.has_final() ? search::final_store_path(e.config) : e.config.store;
+  j["space"] = e.space->name();
+  j["seed"] = e.config.seed;
+  Json objectives = Json::array();
+  for (const auto& o : e.config.cost_model.objectives)
+    objectives.push_back({{"metric", o.metric}, {"direction", std::string(search::direction_name(o.direction))}});
+  j["objectives"] = objectives;
+  int done = 0, failed = 0, over = 0;
+  for (const auto& t : trials) {
+    done += t.status == "done";
+    failed += t.status == "failed";
+    over += t.status == "done" && !t.feasible;
+  }
+  j["counts"] = {{"trials", trials.size()}, {"done", done}, {"failed", failed}, {"over_budget", over},
+                 {"resumed", result.replayed}, {"cache_hits", result.cache_hits}};
+  auto trial_json = [](const search::TrialRecord& t) {
+    return Json{{"id", t.id}, {"key", t.key}, {"metrics", t.metrics}, {"cost", t.cost}, {"fidelity", t.fidelity}, {"seed", t.seed}};
+  };
+  j["best"] = best ? trial_json(*best) : Json(nullptr);
+  const std::vector<search::Score> scores = search::trial_scores(trials, e.config.cost_model);
+  const std::vector<size_t> front = search::pareto_front(scores);
+  Json front_json = Json::array();
+  for (size_t i : front) front_json.push_back(trial_json(trials[i]));
+  j["front"] = front_json;
+  if (e.config.cost_model.objectives.size() > 1) {
+    // Up to the nadir of the feasible trials (each objective's worst value among them).
+    std::vector<double> reference(e.config.cost_model.objectives.size(), -std::numeric_limits<double>::infinity());
+    std::vector<std::vector<double>> points;
+    for (size_t i = 0; i < scores.size(); ++i) {
+      if (!scores[i].feasible || trials[i].status != "done") continue;
+      for (size_t k = 0; k < reference.size(); ++k) reference[k] = std::max(reference[k], scores[i].objectives[k]);
+    }
+    for (size_t i : front) points.push_back(scores[i].objectives);
+    const bool any = !points.empty();
+    j["hypervolume"] = any ? search::hypervolume(points, reference) : 0.0;
+    Json ref = Json::array();
+    for (size_t k = 0; k < reference.size(); ++k) {
+      const bool maximised = e.config.cost_model.objectives[k].direction == search::Direction::Maximize;
+      ref.push_back(any ? (maximised ? -reference[k] : reference[k]) : 0.0);
+    }
+    j["hypervolume_reference"] = ref;
+  }
+  j["baseline"] = baseline ? Json(*baseline) : Json(nullptr);
+  Json errors = Json::array();
+  for (const auto& f : failures) errors.push_back({{"message", f.message}, {"count", f.count}, {"first_trial", f.first_trial}});
+  j["errors"] = errors;
+  return j;
 }
 
 int run_search_command(const SearchArgs& args, Streams streams) {
@@ -132,18 +199,18 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   if (building_drawn) *streams.err << "\n";
   if (!experiment) return report_error(*streams.err, experiment.error().message);
   search::Experiment& e = *experiment;
-  // The smallest architectures are checked against the budgets by the cheap evaluator when it
-  // measures every budgeted metric (no training for a check of latency and memory).
-  search::Evaluator* budget_checker = e.evaluator.get();
+  // A macro space's smallest architectures are checked against the budgets by the cheap
+  // evaluator (hardware or estimator) when it measures every capped metric: no training for a
+  // check of latency and memory, and no check at all when only training or a command would tell.
   if (e.cheap_evaluator) {
     auto probe = e.cheap_evaluator->evaluate({.space = *e.space, .arch = e.space->minimal_architecture()});
     bool covers = probe.ok();
     for (const search::Budget& b : e.config.cost_model.budgets)
       covers = covers && (!std::isfinite(b.max) || probe->count(b.metric) > 0);
-    if (covers) budget_checker = e.cheap_evaluator;
+    if (covers)
+      if (Status s = search::check_budgets_reachable(*e.space, *e.cheap_evaluator, e.config.cost_model); !s)
+        return report_error(*streams.err, s.error().message);
   }
-  if (Status s = search::check_budgets_reachable(*e.space, *budget_checker, e.config.cost_model); !s)
-    return report_error(*streams.err, s.error().message);
   auto store = search::open_store(e, args.resume);
   if (!store) return report_error(*streams.err, store.error().message);
   // zero-shot (with training) and supernet evaluate their finalists into a second store.
@@ -156,14 +223,27 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     final_store = std::move(*opened);
   }
 
-  std::ostream& out = *streams.out;
+  // --json: the report below is for people; scripts get one JSON object at the end.
+  std::ostream null_stream(nullptr);
+  std::ostream& out = args.json ? null_stream : *streams.out;
   std::ostream& err = *streams.err;
   out << "hwnas search: space '" << e.space->name() << "' (" << e.space->decisions().size() << " decisions, 10^"
-      << fixed(e.space->log10_size(), 1) << " architectures, channels curated to P=" << e.channel_multiple << "), "
+      << fixed(e.space->log10_size(), 1) << " architectures"
+      << (e.space->has_network() ? ", channels curated to P=" + std::to_string(e.channel_multiple) : std::string(", custom")) << "), "
       << e.evaluator->name() << ", " << e.config.algorithm.name << ", "
       << (e.config.halving ? "successive halving of " + std::to_string(e.config.halving->candidates) + " candidates"
                            : std::to_string(e.config.trials) + " trials")
       << ", seed " << e.config.seed << ", strategy " << search::strategy_name(e.config.strategy) << "\n";
+  out << "  objectives:";
+  for (const search::Objective& o : e.config.cost_model.objectives) out << " " << o.metric << " (" << search::direction_name(o.direction) << ")";
+  if (!e.config.cost_model.budgets.empty()) {
+    out << "; budgets:";
+    for (const search::Budget& b : e.config.cost_model.budgets) {
+      if (std::isfinite(b.min)) out << " " << b.metric << " >= " << metric_text(b.metric, b.min);
+      if (std::isfinite(b.max)) out << " " << b.metric << " <= " << metric_text(b.metric, b.max);
+    }
+  }
+  out << "\n";
   if (!e.estimator_file.empty())
     out << "  estimator: " << e.estimator_file
         << (e.estimator_built ? " (built now for " + e.config.target + " in " + duration_text(e.estimator_build_seconds) + " and saved)" : " (loaded)")
@@ -240,10 +320,29 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     if (!result->has_final() && std::find(metrics.begin(), metrics.end(), result->ranked_by) == metrics.end())
       metrics.insert(metrics.begin(), result->ranked_by);
   }
+  const std::vector<search::TrialRecord>& all = result->has_final() ? result->final_trials : result->trials;
+  const std::vector<search::FailureGroup> failures = search::failure_summary(all);
+  int done = 0;
+  for (const auto& t : all) done += t.status == "done";
+  auto print_failures = [&](std::ostream& to, size_t groups) {
+    for (size_t g = 0; g < failures.size() && g < groups; ++g)
+      to << "  " << failures[g].count << " x (first: trial " << failures[g].first_trial << "): " << failures[g].message << "\n";
+  };
   const search::TrialRecord* best = result->best();
+  if (args.json) *streams.out << search_summary_json(e, *result, best, baseline_metrics, failures).dump(2) << "\n";
+  if (done == 0 && !all.empty()) {
+    err << "hwnas: error: every one of the " << all.size() << " trials failed; the errors, most frequent first:\n";
+    print_failures(err, 5);
+    return kExitFailure;
+  }
+  if (!failures.empty() && !args.json) {
+    out << "  " << (all.size() - static_cast<size_t>(done)) << " trials failed; the most frequent errors:\n";
+    print_failures(out, 3);
+  }
   if (!best) {
-    out << "no architecture met the budgets\n";
-    return kExitSuccess;
+    err << "hwnas: error: no architecture met the budgets (" << done << " trials evaluated; `hwnas trials list "
+        << e.config.store << "` shows each one's metrics)\n";
+    return kExitFailure;
   }
   const std::vector<search::TrialRecord>& shown = result->has_final() ? result->final_trials : result->trials;
   std::vector<size_t> order;
@@ -314,7 +413,7 @@ int run_trials_command(const TrialsArgs& args, Streams streams) {
   if (args.action == "list") {
     std::vector<size_t> rows(trials->size());
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
-    print_trials_table(out, *trials, rows, metrics);
+    print_trials_table(out, *trials, rows, metrics, /*errors=*/true);
     return kExitSuccess;
   }
   if (args.action == "best") {
@@ -394,6 +493,8 @@ void register_search(CLI::App& app, Streams streams) {
   command->add_option("--store", args->store, "experiment store path (overrides the config)");
   command->add_option("--output", args->output, "folder for the best architecture (overrides the config)");
   command->add_flag("--quiet", args->quiet, "no progress line");
+  command->add_flag("--json", args->json,
+                    "print the summary as one JSON object (counts, objectives, best, Pareto front, hypervolume, errors) instead of the report");
   command->callback([args, streams] { finish(run_search_command(*args, streams)); });
 
   auto targs = std::make_shared<TrialsArgs>();

@@ -10,6 +10,7 @@
 #include "../hw/run_command.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "hwnas/search/evaluator.h"
+#include "hwnas/search/metrics.h"
 #include "hwnas/text/yaml_format.h"
 
 namespace hwnas::search {
@@ -60,34 +61,48 @@ Result<Metrics> parse_metrics_json(const std::string& stdout_text, const std::ve
   }
   for (const std::string& key : required)
     if (!metrics.count(key)) return Error{where + ": the JSON it printed has no '" + key + "': " + report->dump()};
-  if (metrics.count("accuracy") && (metrics["accuracy"] < 0 || metrics["accuracy"] > 1))
-    return Error{where + ": 'accuracy' must be in [0, 1], got " + number_text(metrics["accuracy"])};
+  for (const auto& [key, v] : metrics)
+    if (is_fraction_metric(key) && (v < 0 || v > 1))
+      return Error{where + ": '" + key + "' must be a fraction in [0, 1], got " + number_text(v) +
+                   (v > 1 && v <= 100 ? " (a percentage? print it divided by 100)" : "")};
   return metrics;
 }
 
 ExternalCommandEvaluator::ExternalCommandEvaluator(std::string command_template, Options options)
     : template_(std::move(command_template)), options_(std::move(options)) {}
 
+ExternalCommandEvaluator::~ExternalCommandEvaluator() {
+  if (work_dir_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(work_dir_, ec);
+}
+
 Result<Metrics> ExternalCommandEvaluator::evaluate(const EvaluationRequest& request) {
   namespace fs = std::filesystem;
   if (Status s = request.space.check(request.arch); !s) return s.error();
   std::error_code ec;
-  fs::path base = fs::temp_directory_path(ec);
-  if (ec) base = "/tmp";
-  std::string pattern = (base / "hwnas-trial-XXXXXX").string();
-  std::vector<char> buffer(pattern.begin(), pattern.end());
-  buffer.push_back('\0');
-  if (!mkdtemp(buffer.data())) return Error{name() + ": cannot create a temporary directory under " + base.string()};
-  const fs::path dir(buffer.data());
+  if (work_dir_.empty()) {
+    fs::path base = fs::temp_directory_path(ec);
+    if (ec) base = "/tmp";
+    std::string pattern = (base / "hwnas-command-XXXXXX").string();
+    std::vector<char> buffer(pattern.begin(), pattern.end());
+    buffer.push_back('\0');
+    if (!mkdtemp(buffer.data())) return Error{name() + ": cannot create a temporary directory under " + base.string()};
+    work_dir_ = buffer.data();
+  }
+  const fs::path dir(work_dir_);
+  const bool uses_run_dir = template_.find("{dir}") != std::string::npos;
+  const fs::path run_dir = dir / ("run-" + std::to_string(runs_++));
+  if (uses_run_dir && !fs::create_directory(run_dir, ec)) return Error{name() + ": cannot create " + run_dir.string()};
 
   auto result = [&]() -> Result<Metrics> {
     std::string command = template_;
-    {
-      std::ofstream arch_file(dir / "arch.yaml");
+    if (template_.find("{arch}") != std::string::npos) {
+      std::ofstream arch_file(dir / "arch.yaml", std::ios::trunc);
       arch_file << request.space.architecture_yaml(request.arch);
       if (!arch_file) return Error{name() + ": cannot write " + (dir / "arch.yaml").string()};
+      command = replace_all(command, "{arch}", hw::detail::shell_quote((dir / "arch.yaml").string()));
     }
-    command = replace_all(command, "{arch}", hw::detail::shell_quote((dir / "arch.yaml").string()));
     const bool wants_network = template_.find("{yaml}") != std::string::npos || template_.find("{onnx}") != std::string::npos;
     if (wants_network) {
       auto graph = request.space.decode(request.arch);
@@ -103,7 +118,7 @@ Result<Metrics> ExternalCommandEvaluator::evaluate(const EvaluationRequest& requ
     }
     command = replace_all(command, "{fidelity}", hw::detail::shell_quote(number_text(request.fidelity)));
     command = replace_all(command, "{seed}", hw::detail::shell_quote(std::to_string(request.seed)));
-    command = replace_all(command, "{dir}", hw::detail::shell_quote(dir.string()));
+    if (uses_run_dir) command = replace_all(command, "{dir}", hw::detail::shell_quote(run_dir.string()));
     auto run = hw::detail::run_shell_command(command, options_.timeout_s);
     if (!run) return run.error().within(name());
     const std::string err_tail = run->err.empty() ? "" : "; stderr ends with:\n" + tail(run->err);
@@ -114,7 +129,7 @@ Result<Metrics> ExternalCommandEvaluator::evaluate(const EvaluationRequest& requ
     if (!metrics) return Error{metrics.error().message + err_tail};
     return metrics;
   }();
-  fs::remove_all(dir, ec);
+  if (uses_run_dir) fs::remove_all(run_dir, ec);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "hwnas/ir/stable_hash.h"
+#include "hwnas/search/metrics.h"
 #include "hwnas/space/space.h"
 #include "hwnas/text/strict_yaml.h"
 
@@ -61,25 +62,50 @@ output: hwnas-search-out
 
 using Reader = text::StrictYaml;
 
+// Every form ([accuracy], [{metric: accuracy}], [{metric: m, direction: d}]) goes through one
+// rule: an explicit direction wins, else the metric's own from the table of metrics.
 Result<Objective> parse_objective(const Reader& r, const YAML::Node& node) {
   Objective o;
-  if (node.IsScalar()) {
-    o.metric = node.Scalar();
-    if (o.metric == "accuracy" || o.metric == "macs") o.direction = Direction::Maximize;
-    return o;
+  YAML::Node metric_node = node;
+  if (!node.IsScalar()) {
+    if (Status s = r.check_fields(node, "objectives[]", {"metric", "direction"}); !s) return s.error();
+    metric_node = node["metric"];
   }
-  if (Status s = r.check_fields(node, "objectives[]", {"metric", "direction"}); !s) return s.error();
-  auto metric = r.text(node["metric"], "objectives[].metric");
+  auto metric = r.text(metric_node, "objectives[].metric");
   if (!metric) return metric.error();
   o.metric = *metric;
-  if (node["direction"]) {
+  if (!node.IsScalar() && node["direction"]) {
     auto d = r.text(node["direction"], "objectives[].direction");
     if (!d) return d.error();
     if (*d == "minimize") o.direction = Direction::Minimize;
     else if (*d == "maximize") o.direction = Direction::Maximize;
     else return r.error_at(node["direction"], "objectives[].direction", "'" + *d + "' is not minimize or maximize");
+    return o;
   }
+  auto direction = default_direction(o.metric);
+  if (!direction) return r.error_at(metric_node, "objectives[]", direction.error().message);
+  o.direction = *direction;
   return o;
+}
+
+// What the configured evaluators report, for the error of a config without objectives.
+std::vector<std::string> provided_metrics(const SearchConfig& c) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  };
+  if (c.use_training)
+    for (const char* n : {"accuracy", c.training.task == "segmentation" ? "miou" : c.training.task == "detection" ? "map50" : "top1",
+                          "eval_loss", "train_loss", "train_seconds"})
+      add(n);
+  if (c.hardware || c.use_estimator) {
+    add("latency_us");
+    if (c.use_estimator) add("latency_std_us");
+    for (const char* n : {"energy_uj", "memory_bytes", "weight_bytes", "peak_memory_bytes", "params", "macs"}) add(n);
+  }
+  for (const CommandEvaluatorConfig& command : c.commands)
+    for (const std::string& n : command.required) add(n);
+  return names;
 }
 
 }  // namespace
@@ -191,6 +217,7 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       auto v = r.text(root["target"], "target");
       if (!v) return v.error();
       c.target = *v;
+      c.target_given = true;
     }
     if (root["evaluators"]) {
       const YAML::Node list = root["evaluators"];
@@ -290,8 +317,6 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
         if (!objective) return objective.error();
         c.cost_model.objectives.push_back(*objective);
       }
-    } else {
-      c.cost_model.objectives.push_back({"latency_us", Direction::Minimize});
     }
     if (root["budgets"]) {
       const YAML::Node map = root["budgets"];
@@ -338,7 +363,8 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       if (node["latency"]) reward.latency_metric = node["latency"].Scalar();
       c.cost_model.reward = reward;
     }
-    if (Status s = c.cost_model.validate(); !s) return Error{r.source() + ": " + s.error().message};
+    // (No objectives: the error at the end lists what the evaluators report.)
+    if (Status s = c.cost_model.validate_budgets(); !s) return Error{r.source() + ": " + s.error().message};
     if (root["algorithm"]) {
       const YAML::Node node = root["algorithm"];
       if (node.IsScalar()) {
@@ -450,6 +476,18 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
     if (root["hybrid"])
       if (Status s = parse_hybrid_config(r, root["hybrid"], c.hybrid); !s) return s.error();
     if (Status s = check_strategy(r, root, c); !s) return s.error();
+    // Last, so that a typo elsewhere is reported first: without objectives nothing says what is best.
+    if (c.cost_model.objectives.empty()) {
+      std::string listed;
+      for (const std::string& n : provided_metrics(c)) {
+        const MetricInfo* m = find_metric(n);
+        listed += (listed.empty() ? "" : ", ") + n + (m ? std::string(" (") + std::string(direction_name(m->direction)) + ")" : "");
+      }
+      return Error{r.source() + ": objectives: missing; say what the search optimises, e.g. objectives: [accuracy] or "
+                   "[{metric: latency_us, direction: minimize}]. The evaluators report: " +
+                   (listed.empty() ? std::string("(none named)") : listed) +
+                   (c.commands.empty() ? "" : ", and whatever else the commands print")};
+    }
     return c;
   } catch (const YAML::Exception& e) {
     return Error{r.source() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};

@@ -28,6 +28,10 @@ std::vector<std::string> CostModel::required_metrics() const {
 
 Status CostModel::validate() const {
   if (objectives.empty()) return Error{"cost model: at least one objective is needed"};
+  return validate_budgets();
+}
+
+Status CostModel::validate_budgets() const {
   for (const Budget& b : budgets) {
     if (std::isnan(b.max) || std::isnan(b.min) || (std::isinf(b.max) && std::isinf(b.min)))
       return Error{"cost model: budget on " + b.metric + " needs a max or a min"};
@@ -187,6 +191,41 @@ std::vector<size_t> pareto_front(const std::vector<Score>& points) {
     if (!dominated) front.push_back(p);
   }
   return front;
+}
+
+namespace {
+
+// HSO: sort by the last objective, sum slabs of the (d-1)-dimensional volume of the points below each.
+double hypervolume_slices(std::vector<std::vector<double>> points, const std::vector<double>& reference, size_t d) {
+  if (points.empty()) return 0;
+  if (d == 1) {
+    double least = reference[0];
+    for (const auto& p : points) least = std::min(least, p[0]);
+    return reference[0] - least;
+  }
+  std::sort(points.begin(), points.end(), [&](const auto& a, const auto& b) { return a[d - 1] < b[d - 1]; });
+  double volume = 0;
+  std::vector<std::vector<double>> below;
+  for (size_t i = 0; i < points.size(); ++i) {
+    below.push_back(points[i]);
+    const double top = i + 1 < points.size() ? points[i + 1][d - 1] : reference[d - 1];
+    if (top > points[i][d - 1]) volume += hypervolume_slices(below, reference, d - 1) * (top - points[i][d - 1]);
+  }
+  return volume;
+}
+
+}  // namespace
+
+double hypervolume(const std::vector<std::vector<double>>& points, const std::vector<double>& reference) {
+  std::vector<std::vector<double>> inside;
+  for (const auto& p : points) {
+    if (p.size() != reference.size()) continue;
+    bool strictly_better = true;
+    for (size_t k = 0; k < p.size(); ++k) strictly_better = strictly_better && p[k] < reference[k];
+    if (strictly_better) inside.push_back(p);
+  }
+  if (inside.empty() || reference.empty()) return 0;
+  return hypervolume_slices(std::move(inside), reference, reference.size());
 }
 
 }  // namespace hwnas::search

@@ -48,6 +48,14 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
   auto space = space::load_space_by_name(config.space, {.channel_multiple = e.channel_multiple});
   if (!space) return space.error();
   e.space = std::make_unique<space::SearchSpace>(std::move(*space));
+  // A custom space decodes to no network: nothing is curated for a target or run on one.
+  const bool uses_target = e.space->has_network();
+  if (!uses_target) {
+    if (config.target_given)
+      return Error{config.source + ": target: set, but space '" + e.space->name() +
+                   "' is custom (no network): its evaluators are commands, which no target runs; remove target:"};
+    e.channel_multiple = 1;
+  }
   std::string estimator_version = kNoEstimator;
   if (evaluator_override) {
     e.evaluator = std::move(evaluator_override);
@@ -105,8 +113,8 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
   e.meta = {
       {"space", e.space->name()},
       {"space_version", e.space->version()},
-      {"target", config.target},
-      {"target_version", target_version(config.target)},
+      {"target", uses_target ? config.target : "none"},
+      {"target_version", uses_target ? target_version(config.target) : "none"},
       {"channel_multiple", std::to_string(e.channel_multiple)},
       {"evaluator", e.evaluator->name()},
       {"evaluator_version", e.evaluator->version()},

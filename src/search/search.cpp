@@ -1,6 +1,7 @@
 // run_search: the ask / deduplicate / evaluate / record / tell loop, with replay of a store for resume.
 #include "hwnas/search/search.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -18,6 +19,16 @@ double monotonic_s() {
 }
 
 }  // namespace
+
+uint64_t trial_seed(uint64_t search_seed, int64_t trial_id) {
+  auto splitmix = [](uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  return splitmix(splitmix(search_seed) ^ static_cast<uint64_t>(trial_id)) >> 32;
+}
 
 Score failed_score(const CostModel& cost_model) {
   Score s;
@@ -48,32 +59,76 @@ int best_trial(const std::vector<TrialRecord>& trials) {
   return best;
 }
 
-Status check_budgets_reachable(const space::SearchSpace& space, Evaluator& evaluator, const CostModel& cost_model) {
-  bool has_max = false;
-  for (const Budget& b : cost_model.budgets) has_max = has_max || std::isfinite(b.max);
-  if (!has_max) return {};
-  std::vector<Metrics> measured;
-  std::string last_error;
-  for (const space::Architecture& arch : space.minimal_architectures()) {
-    auto m = evaluator.evaluate({.space = space, .arch = arch});
-    if (m) measured.push_back(*m);
-    else last_error = m.error().message;
+std::vector<FailureGroup> failure_summary(const std::vector<TrialRecord>& trials) {
+  std::vector<FailureGroup> groups;
+  for (const TrialRecord& t : trials) {
+    if (t.status != "failed") continue;
+    const std::string first_line = t.error.substr(0, t.error.find('\n'));
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const FailureGroup& g) { return g.message == first_line; });
+    if (it == groups.end()) groups.push_back({first_line, 1, t.id});
+    else ++it->count;
   }
-  if (measured.empty())
-    return Error{"search: cannot check the budgets: the smallest architecture of space '" + space.name() +
-                 "' does not evaluate: " + last_error};
-  for (const Budget& b : cost_model.budgets) {
-    if (!std::isfinite(b.max)) continue;  // lower bounds are not checked here
-    double smallest = std::numeric_limits<double>::infinity();
-    for (const Metrics& m : measured) {
-      auto it = m.find(b.metric);
-      if (it == m.end()) return Error{"search: budget on '" + b.metric + "': the evaluator does not measure it"};
-      smallest = std::min(smallest, it->second);
+  std::stable_sort(groups.begin(), groups.end(), [](const FailureGroup& a, const FailureGroup& b) { return a.count > b.count; });
+  return groups;
+}
+
+Status check_budgets_reachable(const space::SearchSpace& space, Evaluator& evaluator, const CostModel& cost_model) {
+  // Only a macro space orders its size decisions so that the first value is the smallest; a
+  // custom space's index 0 says nothing about cost, so nothing is refused there.
+  if (!space.has_network()) return {};
+  std::vector<const Budget*> capped;
+  for (const Budget& b : cost_model.budgets)
+    if (std::isfinite(b.max)) capped.push_back(&b);
+  if (capped.empty()) return {};
+  std::string last_error;
+  int tried = 0;
+  auto value_of = [&](const space::Architecture& arch, const std::string& metric) -> Result<std::optional<double>> {
+    ++tried;
+    auto m = evaluator.evaluate({.space = space, .arch = arch});
+    if (!m) {
+      last_error = m.error().message;
+      return std::optional<double>{};
     }
-    if (smallest > b.max) {
+    auto it = m->find(metric);
+    if (it == m->end()) return Error{"search: budget on '" + metric + "': the evaluator " + evaluator.name() + " does not measure it"};
+    return std::optional<double>{it->second};
+  };
+  const space::MacroSpec& macro = *space.macro();
+  for (const Budget* b : capped) {
+    // Every size decision at its smallest, each uniform block type; then each stage's block type
+    // changed alone while it lowers the metric (a mix of types can be cheaper than any uniform one).
+    double least = std::numeric_limits<double>::infinity();
+    space::Architecture best;
+    for (const space::Architecture& arch : space.minimal_architectures()) {
+      auto v = value_of(arch, b->metric);
+      if (!v) return v.error();
+      if (*v && **v < least) {
+        least = **v;
+        best = arch;
+      }
+    }
+    if (best.empty())
+      return Error{"search: cannot check the budgets: no smallest architecture of space '" + space.name() + "' evaluates: " + last_error};
+    for (const space::StageSpec& stage : macro.stages) {
+      if (least <= b->max) break;
+      const int decision = stage.block_type;
+      for (int c = 0; c < static_cast<int>(space.decisions()[static_cast<size_t>(decision)].choices.size()); ++c) {
+        if (c == best[static_cast<size_t>(decision)]) continue;
+        space::Architecture arch = best;
+        arch[static_cast<size_t>(decision)] = c;
+        auto v = value_of(arch, b->metric);
+        if (!v) return v.error();
+        if (*v && **v < least) {
+          least = **v;
+          best = arch;
+        }
+      }
+    }
+    if (least > b->max) {
       std::ostringstream text;
-      text << "search: budget " << b.metric << " <= " << b.max << " is impossible: the smallest architecture of space '"
-           << space.name() << "' needs " << smallest;
+      text << "search: budget " << b->metric << " <= " << b->max << " is out of reach in space '" << space.name()
+           << "': with every size decision at its smallest value and each stage's cheapest block type (" << tried
+           << " architectures tried) the least " << b->metric << " is " << least;
       return Error{text.str()};
     }
   }
@@ -193,7 +248,7 @@ Result<SearchResult> run_search(const space::SearchSpace& space, SearchAlgorithm
     record.arch = format_arch(arch);
     record.key = key;
     record.fidelity = options.fidelity;
-    record.seed = options.seed + static_cast<uint64_t>(id);
+    record.seed = trial_seed(options.seed, id);
     record.started_at = now_s();
     record.status = "running";
     if (store)

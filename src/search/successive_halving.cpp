@@ -95,7 +95,7 @@ Result<HalvingResult> successive_halving(const space::SearchSpace& space, Search
         record.arch = format_arch(candidates[c]);
         record.key = keys[c];
         record.fidelity = fidelity;
-        record.seed = options.seed + static_cast<uint64_t>(id);
+        record.seed = trial_seed(options.seed, id);
         record.started_at = now_s();
         record.status = "running";
         if (store)

@@ -61,7 +61,7 @@ TEST(SearchConfig, ErrorsNameLineAndField) {
   auto eta = parse_search_config("multi_fidelity: {eta: 1}\n", "s.yaml");
   ASSERT_FALSE(eta.ok());
   EXPECT_NE(eta.error().message.find("multi_fidelity.eta: must be in [2, 100]"), std::string::npos) << eta.error().message;
-  auto halving = parse_search_config("multi_fidelity: {candidates: 27, eta: 3, min_fidelity: 0.1}\n", "s.yaml");
+  auto halving = parse_search_config("multi_fidelity: {candidates: 27, eta: 3, min_fidelity: 0.1}\nobjectives: [latency_us]\n", "s.yaml");
   ASSERT_TRUE(halving.ok()) << halving.error().message;
   ASSERT_TRUE(halving->halving.has_value());
   EXPECT_EQ(halving->halving->candidates, 27);
@@ -86,10 +86,10 @@ TEST(SearchConfig, FullConfigWithRewardAndCommand) {
 }
 
 TEST(SearchConfig, FingerprintCoversResultsButNotLengthOrPaths) {
-  auto a = parse_search_config("seed: 1\ntrials: 10\nstore: a.db\n", "a");
-  auto b = parse_search_config("seed: 1\ntrials: 99\nstore: b.db\n", "b");
-  auto c = parse_search_config("seed: 2\n", "c");
-  auto d = parse_search_config("seed: 1\nbudgets: {memory_bytes: 5}\n", "d");
+  auto a = parse_search_config("seed: 1\ntrials: 10\nstore: a.db\nobjectives: [latency_us]\n", "a");
+  auto b = parse_search_config("seed: 1\ntrials: 99\nstore: b.db\nobjectives: [latency_us]\n", "b");
+  auto c = parse_search_config("seed: 2\nobjectives: [latency_us]\n", "c");
+  auto d = parse_search_config("seed: 1\nbudgets: {memory_bytes: 5}\nobjectives: [latency_us]\n", "d");
   ASSERT_TRUE(a.ok() && b.ok() && c.ok() && d.ok());
   EXPECT_EQ(a->fingerprint(), b->fingerprint());
   EXPECT_NE(a->fingerprint(), c->fingerprint());

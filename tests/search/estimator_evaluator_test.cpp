@@ -194,13 +194,13 @@ TEST_F(TempDir, RefusesAnotherTargetsFileAndWillNotBuildForAMeasuredTarget) {
 }
 
 TEST(EstimatorConfig, ParsesTheEvaluatorAndItsFile) {
-  auto a = parse_search_config("evaluators: [estimator]\nestimator: u55.json\n", "a.yaml");
+  auto a = parse_search_config("evaluators: [estimator]\nestimator: u55.json\nobjectives: [latency_us]\n", "a.yaml");
   ASSERT_TRUE(a.ok()) << a.error().message;
   EXPECT_TRUE(a->use_estimator);
   EXPECT_FALSE(a->hardware);
   EXPECT_EQ(a->estimator.file, "u55.json");
   // `estimator:` alone means the estimator evaluator; build options in a map
-  auto b = parse_search_config("estimator: {file: x.json, samples: 200, rounds: 1, ensemble: 2, seed: 4}\n", "b.yaml");
+  auto b = parse_search_config("estimator: {file: x.json, samples: 200, rounds: 1, ensemble: 2, seed: 4}\nobjectives: [latency_us]\n", "b.yaml");
   ASSERT_TRUE(b.ok()) << b.error().message;
   EXPECT_TRUE(b->use_estimator);
   EXPECT_FALSE(b->hardware);
@@ -209,10 +209,10 @@ TEST(EstimatorConfig, ParsesTheEvaluatorAndItsFile) {
   EXPECT_EQ(b->estimator.ensemble, 2);
   EXPECT_EQ(b->estimator.seed, 4u);
   // no file: the default cache name is chosen when the experiment is prepared
-  auto c = parse_search_config("evaluators: [estimator]\n", "c.yaml");
+  auto c = parse_search_config("evaluators: [estimator]\nobjectives: [latency_us]\n", "c.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->estimator.file, "");
-  EXPECT_NE(c->fingerprint(), parse_search_config("evaluators: [hardware]\n", "d.yaml")->fingerprint());
+  EXPECT_NE(c->fingerprint(), parse_search_config("evaluators: [hardware]\nobjectives: [latency_us]\n", "d.yaml")->fingerprint());
 
   struct Case {
     std::string text, expected;
@@ -234,7 +234,7 @@ TEST(EstimatorConfig, ParsesTheEvaluatorAndItsFile) {
 
 TEST_F(TempDir, ExperimentRecordsTheEstimatorAndResumeChecksIt) {
   auto config = parse_search_config("space: mobilenet_curated\ntarget: ethos-u55-256\nevaluators: [estimator]\n"
-                                    "estimator: " + kU55Estimator + "\nbudgets: {memory_bytes: 2000000}\ntrials: 6\n",
+                                    "estimator: " + kU55Estimator + "\nbudgets: {memory_bytes: 2000000}\ntrials: 6\nobjectives: [latency_us]\n",
                                     "e.yaml");
   ASSERT_TRUE(config.ok()) << config.error().message;
   config->store = path("e.db");

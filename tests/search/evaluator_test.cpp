@@ -78,7 +78,8 @@ TEST(ExternalCommandEvaluator, BadOutputsAreErrorsThatSayWhatIsWrong) {
       {"echo 'no json here'", "printed no JSON object"},
       {"echo '{\"loss\": 0.3}'", "has no 'accuracy'"},
       {"echo '{\"accuracy\": \"high\"}'", "'accuracy' must be a number"},
-      {"echo '{\"accuracy\": 87}'", "'accuracy' must be in [0, 1]"},
+      {"echo '{\"accuracy\": 87}'", "'accuracy' must be a fraction in [0, 1], got 87 (a percentage? print it divided by 100)"},
+      {"echo '{\"accuracy\": 0.9, \"miou\": 71.5}'", "'miou' must be a fraction in [0, 1], got 71.5"},
       {"echo 'oops' >&2; exit 3", "exited with status 3; stderr ends with:\noops"},
       {"echo '[0.5]'", "printed no JSON object"},
   };
@@ -127,8 +128,8 @@ TEST(Budgets, AnImpossibleBudgetIsAClearError) {
   model.budgets = {{"memory_bytes", 1000}};
   Status impossible = check_budgets_reachable(space, evaluator, model);
   ASSERT_FALSE(impossible.ok());
-  EXPECT_NE(impossible.error().message.find("budget memory_bytes <= 1000 is impossible: the smallest architecture of space "
-                                            "'tiny_curated' needs"),
+  EXPECT_NE(impossible.error().message.find("budget memory_bytes <= 1000 is out of reach in space 'tiny_curated': with every size "
+                                            "decision at its smallest value and each stage's cheapest block type"),
             std::string::npos)
       << impossible.error().message;
   model.budgets = {{"memory_bytes", 1e9}, {"latency_us", 1e9}};

@@ -6,7 +6,7 @@
 namespace hwnas::search {
 namespace {
 
-constexpr const char* kTraining = "evaluators: [estimator, training]\ntraining: {data: fashion-mnist, epochs: 1}\n";
+constexpr const char* kTraining = "evaluators: [estimator, training]\ntraining: {data: fashion-mnist, epochs: 1}\nobjectives: [accuracy]\n";
 
 std::string error_of(const std::string& yaml) {
   auto config = parse_search_config(yaml, "s.yaml");
@@ -14,7 +14,7 @@ std::string error_of(const std::string& yaml) {
 }
 
 TEST(StrategyConfig, DefaultsToMultishotAndReadsEverySection) {
-  auto plain = parse_search_config("space: mobilenet_curated\n", "s.yaml");
+  auto plain = parse_search_config("space: mobilenet_curated\nobjectives: [latency_us]\n", "s.yaml");
   ASSERT_TRUE(plain.ok()) << plain.error().message;
   EXPECT_EQ(plain->strategy, Strategy::Multishot);
   EXPECT_FALSE(plain->uses_supernet());
@@ -60,11 +60,11 @@ TEST(StrategyConfig, ErrorsNameTheFileLineAndField) {
   const std::string field = error_of("strategy: zero-shot\nzero_shot:\n  top_key: 3\n");
   EXPECT_NE(field.find("s.yaml:3: zero_shot.top_key: unknown field; did you mean 'top_k'?"), std::string::npos) << field;
   const std::string screen = error_of(std::string(kTraining) + "strategy: hybrid\nhybrid: {screen: supernt}\n");
-  EXPECT_NE(screen.find("s.yaml:4: hybrid.screen: unknown value 'supernt'; did you mean 'supernet'?"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("s.yaml:5: hybrid.screen: unknown value 'supernt'; did you mean 'supernet'?"), std::string::npos) << screen;
   const std::string pool = error_of("strategy: hybrid\nhybrid: {pool: 0}\n");
   EXPECT_NE(pool.find("s.yaml:2: hybrid.pool: must be in [1, 1000]"), std::string::npos) << pool;
   const std::string sampling = error_of(std::string(kTraining) + "strategy: supernet\nsupernet:\n  sampling: sandwitch\n");
-  EXPECT_NE(sampling.find("s.yaml:5: supernet.sampling: unknown value 'sandwitch'; did you mean 'sandwich'?"), std::string::npos) << sampling;
+  EXPECT_NE(sampling.find("s.yaml:6: supernet.sampling: unknown value 'sandwitch'; did you mean 'sandwich'?"), std::string::npos) << sampling;
   // A section the strategy does not read, and what a strategy needs.
   const std::string unused = error_of("zero_shot: {proxy: snip}\n");
   EXPECT_NE(unused.find("s.yaml:1: zero_shot: set, but strategy multishot scores no zero-shot proxy"), std::string::npos) << unused;
@@ -72,7 +72,7 @@ TEST(StrategyConfig, ErrorsNameTheFileLineAndField) {
   EXPECT_NE(no_data.find("s.yaml:1: strategy: supernet trains a supernet on the data of the training evaluator"), std::string::npos)
       << no_data;
   const std::string halving = error_of(std::string(kTraining) + "strategy: supernet\nmulti_fidelity: {candidates: 9}\n");
-  EXPECT_NE(halving.find("s.yaml:4: multi_fidelity: strategy supernet evaluates no fidelities"), std::string::npos) << halving;
+  EXPECT_NE(halving.find("s.yaml:5: multi_fidelity: strategy supernet evaluates no fidelities"), std::string::npos) << halving;
   const std::string warm = error_of(std::string(kTraining) + "strategy: supernet\nsupernet: {warm_start: 2}\n");
   EXPECT_NE(warm.find("supernet.warm_start: only the hybrid strategy"), std::string::npos) << warm;
   const std::string calibration = error_of(std::string(kTraining) + "strategy: supernet\nsupernet: {train_examples: 10, calibration_examples: 20}\n");

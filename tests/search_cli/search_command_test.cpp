@@ -79,7 +79,7 @@ TEST_F(SearchCommand, DefaultSearchThenResumeThenTrials) {
 TEST_F(SearchCommand, MultiFidelityRunsSuccessiveHalving) {
   {
     std::ofstream config(path("halving.yaml"));
-    config << "space: mobilenet_curated\nmulti_fidelity: {candidates: 9, eta: 3, min_fidelity: 0.25}\nstore: " << path("h.db")
+    config << "space: mobilenet_curated\nmulti_fidelity: {candidates: 9, eta: 3, min_fidelity: 0.25}\nobjectives: [latency_us]\nstore: " << path("h.db")
            << "\noutput: " << path("h-out") << "\n";
   }
   RunResult run_result = run({"search", path("halving.yaml"), "--quiet"});
@@ -104,7 +104,7 @@ TEST_F(SearchCommand, EstimatorOnlySearchSavesTheBestAsYamlAndOnnx) {
   {
     std::ofstream config(path("estimated.yaml"));
     config << "space: mobilenet_curated\ntarget: ethos-u55-256\nevaluators: [estimator]\nestimator: " << estimator
-           << "\nbudgets: {memory_bytes: 4000000}\ntrials: 12\nstore: " << path("e.db") << "\noutput: " << path("e-out") << "\n";
+           << "\nbudgets: {memory_bytes: 4000000}\ntrials: 12\nobjectives: [latency_us]\nstore: " << path("e.db") << "\noutput: " << path("e-out") << "\n";
   }
   RunResult first = run({"search", path("estimated.yaml")});
   ASSERT_EQ(first.status, 0) << first.err;
@@ -129,7 +129,7 @@ TEST_F(SearchCommand, EstimatorOnlySearchSavesTheBestAsYamlAndOnnx) {
   // a measured target has no estimator to build during a search
   {
     std::ofstream config(path("device.yaml"));
-    config << "space: mobilenet_curated\ntarget: 'command:echo {onnx}'\nevaluators: [estimator]\nestimator: " << path("none.json")
+    config << "space: mobilenet_curated\ntarget: 'command:echo {onnx}'\nevaluators: [estimator]\nobjectives: [latency_us]\nestimator: " << path("none.json")
            << "\nstore: " << path("d.db") << "\n";
   }
   RunResult device = run({"search", path("device.yaml")});
@@ -146,11 +146,11 @@ TEST_F(SearchCommand, ErrorsAreReported) {
   EXPECT_NE(no_store.err.find("no such experiment store"), std::string::npos) << no_store.err;
   {
     std::ofstream config(path("impossible.yaml"));
-    config << "space: mobilenet_curated\nbudgets: {memory_bytes: 1000}\nstore: " << path("i.db") << "\n";
+    config << "space: mobilenet_curated\nbudgets: {memory_bytes: 1000}\nobjectives: [latency_us]\nstore: " << path("i.db") << "\n";
   }
   RunResult impossible = run({"search", path("impossible.yaml")});
   EXPECT_EQ(impossible.status, 1);
-  EXPECT_NE(impossible.err.find("budget memory_bytes <= 1000 is impossible"), std::string::npos) << impossible.err;
+  EXPECT_NE(impossible.err.find("budget memory_bytes <= 1000 is out of reach in space 'mobilenet_curated'"), std::string::npos) << impossible.err;
   EXPECT_FALSE(fs::exists(path("i.db")));  // nothing recorded
   RunResult bad_action = run({"trials", "show", path("x.db")});
   EXPECT_EQ(bad_action.status, 2);

@@ -40,6 +40,7 @@ struct SearchConfig {
   std::string source;                       // where it was read from
   std::string space = "mobilenet_curated";  // a built-in space name, or a path (relative to the config's folder)
   std::string target = "ethos-u55-256";     // anything hw::make_target accepts
+  bool target_given = false;                // `target:` was in the file (a custom space must not set it)
   bool hardware = true;                     // the hardware evaluator (latency, energy, memory)
   bool use_estimator = false;               // the estimator evaluator instead (no hardware run)
   EstimatorConfig estimator;

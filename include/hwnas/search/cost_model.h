@@ -68,6 +68,8 @@ struct CostModel {
   std::vector<std::string> required_metrics() const;
   // Checks the model is usable (an objective, positive budgets, a positive reward target).
   Status validate() const;
+  // The budgets' and the reward's part of validate().
+  Status validate_budgets() const;
   // The score of `metrics`; an Error naming a required metric that is missing or not finite,
   // unless the metrics present already break a budget: then the score is infeasible (missing
   // objectives count as the worst, +infinity), as for the partial metrics of a gated
@@ -101,5 +103,10 @@ std::vector<double> crowding_distance(const std::vector<Score>& points, const st
 
 // Indices of the feasible points no feasible point dominates, ascending.
 std::vector<size_t> pareto_front(const std::vector<Score>& points);
+
+// The hypervolume that `points` (each objective minimised) dominate up to `reference` (points
+// not strictly better than it in every objective add nothing); exact, by slicing (HSO), for the
+// small fronts of a search.
+double hypervolume(const std::vector<std::vector<double>>& points, const std::vector<double>& reference);
 
 }  // namespace hwnas::search

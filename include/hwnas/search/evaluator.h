@@ -71,11 +71,16 @@ class HardwareEvaluator : public Evaluator {
 Metrics analysis_metrics(const ir::Graph& graph, ir::Precision precision);
 
 // A user's command (e.g. a training script). The template's placeholders, each substituted as
-// one single-quoted shell word: {yaml} the network in hwnas's YAML text format, {onnx} the
-// network as ONNX (only exported when the template uses it), {arch} the architecture's
-// decisions as YAML, {fidelity}, {seed}, {dir} a fresh directory for the run. The command
-// prints one JSON object of numbers (the last stdout line that is one), e.g.
-// {"accuracy": 0.91}; every key of `required` must be present; all values finite numbers.
+// one single-quoted shell word: {arch} a file with the architecture's decisions (docs/search.md,
+// "The {arch} file": space, space_version, key and a `choices:` map of decision name to the
+// chosen label), {yaml} the network in hwnas's YAML text format and {onnx} the network as ONNX
+// (each only written when the template uses it, and only for spaces with a network),
+// {fidelity}, {seed} (the trial's, search::trial_seed), {dir} a fresh directory for this run
+// (removed after it). The files live in one directory per evaluator, made at the first
+// evaluation and removed with the evaluator. The command runs through posix_spawn of /bin/sh
+// and prints one JSON object of numbers (the last stdout line that is one), e.g.
+// {"accuracy": 0.91}; every key of `required` must be present; all values finite numbers, and
+// fractions (accuracy, top1, miou, map50, ...) in [0, 1].
 class ExternalCommandEvaluator : public Evaluator {
  public:
   struct Options {
@@ -85,13 +90,20 @@ class ExternalCommandEvaluator : public Evaluator {
   ExternalCommandEvaluator(std::string command_template, Options options);
   explicit ExternalCommandEvaluator(std::string command_template)
       : ExternalCommandEvaluator(std::move(command_template), Options{}) {}
+  ~ExternalCommandEvaluator() override;
+  ExternalCommandEvaluator(const ExternalCommandEvaluator&) = delete;
+  ExternalCommandEvaluator& operator=(const ExternalCommandEvaluator&) = delete;
   std::string name() const override { return "command:" + template_; }
   std::string version() const override { return template_; }
   Result<Metrics> evaluate(const EvaluationRequest& request) override;
+  // The evaluator's directory; "" before the first evaluation.
+  const std::string& work_dir() const { return work_dir_; }
 
  private:
   std::string template_;
   Options options_;
+  std::string work_dir_;
+  int64_t runs_ = 0;
 };
 
 // Parses and validates what an external command printed; `command` names it in errors.

@@ -28,7 +28,7 @@ namespace hwnas::search {
 
 struct SearchOptions {
   int trials = 100;          // distinct architectures to evaluate in all (resumed ones included)
-  uint64_t seed = 0;         // of the algorithm's generator; trial t's evaluation seed is seed + t
+  uint64_t seed = 0;         // of the algorithm's generator; trial t's evaluation seed is trial_seed(seed, t)
   double fidelity = 1.0;     // recorded on every trial and passed to the evaluator
   // Proposals allowed per trial before the loop gives up on a space it has exhausted.
   int max_proposals_per_trial = 50;
@@ -75,17 +75,35 @@ Result<SearchResult> run_search(const space::SearchSpace& space, SearchAlgorithm
                                 const CostModel& cost_model, ExperimentStore* store, const SearchOptions& options,
                                 const std::function<void(const SearchProgress&)>& on_progress = {});
 
-// Checks that every hard budget can be met at all: evaluates the space's smallest
-// architectures (SearchSpace::minimal_architectures) and fails with a clear message when, for
-// some budget, even the smallest value they reach is over it ("latency_us <= 100 is
-// impossible: the smallest architecture of space 'x' needs 412.5").
+// Checks that every hard upper budget can be met at all, in a macro space (its size decisions
+// are ordered, smallest first): evaluates its smallest architectures
+// (SearchSpace::minimal_architectures), then changes each stage's block type alone while that
+// lowers the budgeted metric, and fails with a clear message when even the least value found is
+// over the budget ("budget latency_us <= 100 is out of reach in space 'x': ... the least
+// latency_us is 412.5"). A custom space is never refused: its first choices need not be its
+// cheapest. `evaluator` should be a cheap one (hardware or estimator): it runs a few dozen times.
 Status check_budgets_reachable(const space::SearchSpace& space, Evaluator& evaluator, const CostModel& cost_model);
+
+// The seed trial `trial_id` of a search seeded `search_seed` evaluates with: 32 bits of a
+// SplitMix64 hash of both, so that neighbouring searches share no trial seeds (seed + id would
+// give seed 1's trial 0 the seed of seed 0's trial 1) and every tool accepts it
+// (numpy.random.seed takes values below 2^32).
+uint64_t trial_seed(uint64_t search_seed, int64_t trial_id);
 
 // The scores of finished trials under `cost_model` (failed ones infeasible).
 std::vector<Score> trial_scores(const std::vector<TrialRecord>& trials, const CostModel& cost_model);
 
 // The feasible done trial of least cost; -1 when there is none.
 int best_trial(const std::vector<TrialRecord>& trials);
+
+// The failed trials' errors grouped by their first line, most frequent first (ties: the one
+// seen first), each with its count and the first trial that gave it.
+struct FailureGroup {
+  std::string message;
+  int count = 0;
+  int64_t first_trial = -1;
+};
+std::vector<FailureGroup> failure_summary(const std::vector<TrialRecord>& trials);
 
 // The score a failed evaluation gets: infeasible, far over every budget.
 Score failed_score(const CostModel& cost_model);
