@@ -7,6 +7,7 @@
 #include "format.h"
 #include "hwnas/hw/presets.h"
 #include "hwnas/hw/registry.h"
+#include "torch_exec.h"
 #ifdef HWNAS_WITH_TORCH
 #include "hwnas/torch/targets.h"
 #endif
@@ -19,6 +20,15 @@ hw::TargetRegistry cli_target_registry() {
   hw::TargetRegistry registry = hw::builtin_target_registry();
 #ifdef HWNAS_WITH_TORCH
   (void)libtorch::register_torch_targets(registry);  // "cpu", "cpu:N", "cuda", "cuda:N"
+#else
+  // The torch-free hwnas: listed the same, made by hwnas-torch (a target is made before any output).
+  if (hands_torch_to_exec()) {
+    auto by_exec = [](std::string_view name, const hw::TargetOptions&) -> Result<std::unique_ptr<hw::Target>> {
+      return exec_with_torch("target '" + std::string(name) + "'");
+    };
+    (void)registry.add({"cpu", "cpu", "this machine's CPU measured through libtorch (cpu:N for N threads; default 1)"}, by_exec);
+    (void)registry.add({"cuda", "cuda", "a CUDA GPU measured through libtorch (cuda:N for device N; default 0)"}, by_exec);
+  }
 #endif
   return registry;
 }

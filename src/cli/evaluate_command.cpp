@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "torch_exec.h"
 
 #ifdef HWNAS_WITH_TORCH
 #include <torch/utils.h>
@@ -90,9 +91,8 @@ void register_evaluate(CLI::App& app, Streams streams) {
 void register_evaluate(CLI::App& app, Streams streams) {
   CLI::App* command = app.add_subcommand("evaluate", "evaluate a training checkpoint (needs hwnas built with libtorch)");
   command->allow_extras();
-  command->callback([streams] {
-    finish(report_error(*streams.err, "this hwnas was built without libtorch (HWNAS_WITH_TORCH); 'evaluate' needs it"));
-  });
+  command->set_help_flag();  // --help as well is hwnas-torch's to answer
+  command->callback([streams] { finish(report_error(*streams.err, exec_with_torch("'evaluate'").message)); });
 }
 
 #endif

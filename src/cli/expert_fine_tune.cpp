@@ -6,6 +6,7 @@
 
 #include "format.h"
 #include "hwnas/expert/weight_transfer.h"
+#include "torch_exec.h"
 
 #ifdef HWNAS_WITH_TORCH
 #include <torch/utils.h>
@@ -252,7 +253,7 @@ void FineTunerDeleter::operator()(FineTuner* tuner) const { delete tuner; }
 
 Result<FineTunerPtr> prepare_fine_tune(const FineTuneArgs& args, const LoadedModel&, uint64_t, std::ostream&) {
   if (args.epochs <= 0) return FineTunerPtr();
-  return Error{"this hwnas was built without libtorch (HWNAS_WITH_TORCH); --fine-tune-epochs needs it"};
+  return exec_with_torch("--fine-tune-epochs");
 }
 
 Result<ir::Graph> fine_tune(FineTuner&, const ir::Graph&, std::ostream&) {

@@ -1,7 +1,9 @@
 // hwnas command line: builds the app from the registered commands and runs it.
 #include "commands.h"
+#include "torch_exec.h"
 
 int main(int argc, char** argv) {
+  hwnas::cli::set_command_line(argc, argv);
   CLI::App app{"hwnas: accelerator-aware neural-architecture search", "hwnas"};
   app.require_subcommand(1);
   hwnas::cli::register_analyze(app);

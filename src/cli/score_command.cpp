@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "torch_exec.h"
 #include "load_model.h"
 #ifdef HWNAS_WITH_TORCH
 #include "hwnas/data/fashion_mnist.h"
@@ -81,8 +82,7 @@ int run_score(const ScoreArgs& args, Streams streams) {
 }
 #else
 int run_score(const ScoreArgs&, Streams streams) {
-  return report_error(*streams.err, "score: this hwnas was built without libtorch (HWNAS_WITH_TORCH=OFF or Torch "
-                                    "not found); zero-shot proxies need it");
+  return report_error(*streams.err, exec_with_torch("score (zero-shot proxies)").message);
 }
 #endif
 

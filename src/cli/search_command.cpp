@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "format.h"
 #include "search_evaluators.h"
+#include "torch_exec.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "hwnas/search/experiment.h"
 #include "hwnas/search/metrics.h"
@@ -178,6 +179,8 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   if (args.seed >= 0) config->seed = static_cast<uint64_t>(args.seed);
   if (!args.store.empty()) config->store = args.store;
   if (!args.output.empty()) config->output = args.output;
+  if (hands_torch_to_exec() && config->needs_libtorch())
+    return report_error(*streams.err, exec_with_torch("this search (training, zero-shot or supernet)").message);
 
   // An estimator missing from its file is built first (a simulator target): show its progress.
   const bool err_is_tty = streams.err == &std::cerr && isatty(STDERR_FILENO);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "torch_exec.h"
 #include "format.h"
 
 #ifdef HWNAS_WITH_TORCH
@@ -259,9 +260,8 @@ void register_train(CLI::App& app, Streams streams) {
 void register_train(CLI::App& app, Streams streams) {
   CLI::App* command = app.add_subcommand("train", "train a network (needs hwnas built with libtorch)");
   command->allow_extras();
-  command->callback([streams] {
-    finish(report_error(*streams.err, "this hwnas was built without libtorch (HWNAS_WITH_TORCH); 'train' needs it"));
-  });
+  command->set_help_flag();  // --help as well is hwnas-torch's to answer
+  command->callback([streams] { finish(report_error(*streams.err, exec_with_torch("'train'").message)); });
 }
 
 #endif

@@ -69,6 +69,8 @@ struct SearchConfig {
   bool uses_supernet() const;
   // Whether it scores zero-shot proxies: zero-shot, or hybrid screened by one.
   bool uses_zero_shot() const;
+  // Whether running it needs libtorch: the training evaluator or a strategy other than multishot.
+  bool needs_libtorch() const { return use_training || strategy != Strategy::Multishot; }
 
   // A hash of what the trials' results depend on (space, target, evaluators, cost model,
   // algorithm, seed, fidelity) but not of trials, store or output: a resumed run must match it.
