@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../hw/run_command.h"
 #include "hwnas/ir/stable_hash.h"
 #include "hwnas/search/metrics.h"
 #include "hwnas/space/space.h"
@@ -66,11 +67,10 @@ using Reader = text::StrictYaml;
 // rule: an explicit direction wins, else the metric's own from the table of metrics.
 Result<Objective> parse_objective(const Reader& r, const YAML::Node& node) {
   Objective o;
-  YAML::Node metric_node = node;
-  if (!node.IsScalar()) {
+  if (!node.IsScalar())
     if (Status s = r.check_fields(node, "objectives[]", {"metric", "direction"}); !s) return s.error();
-    metric_node = node["metric"];
-  }
+  // (One initialisation: assigning to a YAML::Node would overwrite the node it refers to.)
+  const YAML::Node metric_node = node.IsScalar() ? node : node["metric"];
   auto metric = r.text(metric_node, "objectives[].metric");
   if (!metric) return metric.error();
   o.metric = *metric;
@@ -244,6 +244,12 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
         auto t = r.text(e["command"], "evaluators[].command");
         if (!t) return t.error();
         command.command = *t;
+        // {config_dir}: the config file's folder, so a config can name its script beside it.
+        for (size_t at = command.command.find("{config_dir}"); at != std::string::npos; at = command.command.find("{config_dir}", at)) {
+          const std::string quoted = hw::detail::shell_quote(base_dir.empty() ? std::string(".") : base_dir);
+          command.command.replace(at, 12, quoted);
+          at += quoted.size();
+        }
         if (e["required"]) {
           if (!e["required"].IsSequence()) return r.error_at(e["required"], "evaluators[].required", "expected a list of metric names");
           command.required.clear();
