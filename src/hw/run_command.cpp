@@ -12,6 +12,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
 
 extern char** environ;
 
@@ -21,6 +24,43 @@ namespace {
 void append_capped(std::string& buffer, const char* data, size_t size, size_t cap) {
   buffer.append(data, size);
   if (buffer.size() > cap) buffer.erase(0, buffer.size() - cap);
+}
+
+// The words of `command` when a shell would do nothing with it but split it: plain words of
+// characters that are never special to sh, and single-quoted words (what shell_quote makes), not
+// starting with a shell builtin or an assignment. Anything else (a pipe, $, a glob, `echo`,
+// `cd`...) is nullopt and goes to /bin/sh.
+std::optional<std::vector<std::string>> plain_words(const std::string& command) {
+  static const std::string plain = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+,:@%^=";
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < command.size()) {
+    if (command[i] == ' ') {
+      ++i;
+      continue;
+    }
+    std::string word;
+    while (i < command.size() && command[i] != ' ') {
+      if (command[i] == '\'') {
+        const size_t end = command.find('\'', i + 1);
+        if (end == std::string::npos) return std::nullopt;
+        word += command.substr(i + 1, end - i - 1);
+        i = end + 1;
+      } else if (plain.find(command[i]) != std::string::npos) {
+        word += command[i++];
+      } else {
+        return std::nullopt;
+      }
+    }
+    words.push_back(word);
+  }
+  if (words.empty() || words[0].find('=') != std::string::npos || words[0].empty()) return std::nullopt;
+  static const char* builtins[] = {"echo", "printf", "test", "[", "true", "false", "exit", "cd", "export", "set", "unset",
+                                   "exec", "eval", "read", "shift", "trap", "wait", "ulimit", "umask", "alias", "command",
+                                   "type", "kill", "pwd", "times", "return", "break", "continue", ".", ":", "local"};
+  for (const char* b : builtins)
+    if (words[0] == b) return std::nullopt;
+  return words;
 }
 
 }  // namespace
@@ -55,9 +95,21 @@ Result<CommandRun> run_shell_command(const std::string& command, double timeout_
   posix_spawnattr_init(&attr);
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+  // A command the shell would only split is started directly (the shell's start costs about
+  // 0.7 ms, more than a fast evaluator's answer); when its program is not found, through sh,
+  // which then reports it the shell's way.
   pid_t pid = -1;
-  const int spawned = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), environ);
+  int spawned = -1;
+  if (auto words = plain_words(command)) {
+    std::vector<char*> argv;
+    for (std::string& w : *words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    spawned = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
+  }
+  if (spawned != 0) {
+    const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+    spawned = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), environ);
+  }
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(out_pipe[1]);

@@ -16,7 +16,9 @@ struct CommandRun {
 };
 
 // Runs `command` with /bin/sh -c in its own process group; after `timeout_s` seconds the group
-// is killed. An Error only when the command could not be started at all.
+// is killed. A command that is only words (plain or single-quoted, no shell syntax, not a shell
+// builtin) is started directly, without the shell, with the same result. An Error only when the
+// command could not be started at all.
 Result<CommandRun> run_shell_command(const std::string& command, double timeout_s,
                                      size_t max_output_bytes = 1 << 20);
 
