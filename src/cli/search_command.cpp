@@ -65,7 +65,11 @@ std::vector<std::string> shown_metrics(const search::CostModel& model) {
 
 // With `errors`, a last column with each failed trial's error (its first line, cut to 100 characters).
 void print_trials_table(std::ostream& out, const std::vector<search::TrialRecord>& trials, const std::vector<size_t>& rows,
-                        const std::vector<std::string>& metrics, bool errors = false) {
+                        const std::vector<std::string>& all_metrics, bool errors = false) {
+  // Columns only for metrics some row has (a custom space's trials have no latency or memory).
+  std::vector<std::string> metrics;
+  for (const std::string& m : all_metrics)
+    if (std::any_of(rows.begin(), rows.end(), [&](size_t i) { return trials[i].metrics.count(m) > 0; })) metrics.push_back(m);
   TextTable table;
   table.add_column("trial", TextTable::Align::Right);
   table.add_column("status", TextTable::Align::Left);
