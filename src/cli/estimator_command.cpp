@@ -15,6 +15,7 @@
 #include "hwnas/estimator/model_file.h"
 #include "hwnas/hw/registry.h"
 #include "load_model.h"
+#include "progress.h"
 
 namespace hwnas::cli {
 
@@ -24,39 +25,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
-
-// One progress line on the error stream, redrawn in place: "[#####-----] 45/310 prior: measuring ...".
-class ProgressLine {
- public:
-  explicit ProgressLine(std::ostream& err, bool enabled) : err_(err), enabled_(enabled) {}
-  ~ProgressLine() { done(); }
-  void update(const std::string& what, size_t done, size_t total) {
-    if (!enabled_) return;
-    const auto now = Clock::now();
-    if (done != 0 && done != total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    constexpr size_t kWidth = 24;
-    const size_t filled = total ? kWidth * std::min(done, total) / total : 0;
-    std::string line = "[" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " +
-                       std::to_string(done) + "/" + std::to_string(total) + " " + what;
-    if (line.size() > 100) line = line.substr(0, 97) + "...";
-    err_ << '\r' << line << std::string(width_ > line.size() ? width_ - line.size() : 0, ' ') << std::flush;
-    width_ = line.size();
-    drawn_ = true;
-  }
-  void done() {
-    if (drawn_) err_ << '\n' << std::flush;
-    drawn_ = false;
-    width_ = 0;
-  }
-
- private:
-  std::ostream& err_;
-  bool enabled_;
-  bool drawn_ = false;
-  size_t width_ = 0;
-  Clock::time_point last_{};
-};
 
 // The target of --target and what the estimator knows of it; a black box gets its fusion rules
 // by measurement (nn-Meter's pairwise test).
@@ -118,13 +86,13 @@ int run_build(const BuildArgs& args, Streams streams) {
   options.train.threads = args.threads;
   options.train.seed = args.seed;
   options.resample.seed = args.seed;
-  ProgressLine progress(*streams.err, !args.quiet);
+  Progress progress(*streams.err, Progress::mode_for(streams, args.quiet), "steps");
   const auto start = Clock::now();
   auto built = estimator::build_estimator(*resolved->target, resolved->info, options,
                                           [&](const std::string& what, size_t done, size_t total) {
-                                            progress.update(what, done, total);
+                                            progress.update(static_cast<int64_t>(done), static_cast<int64_t>(total), what);
                                           });
-  progress.done();
+  progress.finish();
   if (!built) return report_error(*streams.err, built.error().message);
   for (size_t r = 0; r < built->rounds.size(); ++r) {
     const estimator::BuildRound& round = built->rounds[r];
@@ -220,9 +188,9 @@ int run_eval(const EvalArgs& args, Streams streams) {
   if (args.zoo)
     for (estimator::NetworkSource& s : estimator::zoo_sources({1.0}, {224})) sources.push_back(std::move(s));
   std::vector<double> predicted, measured, flops;
-  ProgressLine progress(*streams.err, !args.json);
+  Progress progress(*streams.err, Progress::mode_for(streams, args.json), "networks");
   for (size_t i = 0; i < sources.size(); ++i) {
-    progress.update("measuring " + sources[i].name(), i, sources.size());
+    progress.update(static_cast<int64_t>(i), static_cast<int64_t>(sources.size()), "measuring " + sources[i].name());
     auto graph = sources[i].build();
     if (!graph) return report_error(*streams.err, graph.error().message);
     auto m = resolved->target->measure_network(*graph);
@@ -231,7 +199,8 @@ int run_eval(const EvalArgs& args, Streams streams) {
     predicted.push_back(loaded->predict(*graph).latency_us);
     flops.push_back(static_cast<double>(analysis::analyze_cost(*graph).flops));
   }
-  progress.done();
+  progress.update(static_cast<int64_t>(sources.size()), static_cast<int64_t>(sources.size()), "measured");
+  progress.finish();
   const double scale = estimator::fit_relative_scale(flops, measured);
   for (double& f : flops) f *= scale;
   const estimator::AccuracyReport ours = estimator::accuracy(predicted, measured);

@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "format.h"
+#include "progress.h"
 #include "search_evaluators.h"
 #include "torch_exec.h"
 #include "hwnas/onnx/onnx_export.h"
@@ -35,12 +36,7 @@ struct SearchArgs {
   bool json = false;
 };
 
-std::string duration_text(double seconds) {
-  if (seconds < 60) return fixed(seconds, seconds < 10 ? 1 : 0) + "s";
-  const int64_t s = static_cast<int64_t>(std::llround(seconds));
-  if (s < 3600) return std::to_string(s / 60) + "m" + (s % 60 < 10 ? "0" : "") + std::to_string(s % 60) + "s";
-  return std::to_string(s / 3600) + "h" + (s / 60 % 60 < 10 ? "0" : "") + std::to_string(s / 60 % 60) + "m";
-}
+std::string duration_text(double seconds) { return Progress::duration_text(seconds); }
 
 // A metric as the tables show it.
 std::string metric_text(const std::string& name, double v) {
@@ -187,23 +183,14 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     return report_error(*streams.err, exec_with_torch("this search (training, zero-shot or supernet)").message);
 
   // An estimator missing from its file is built first (a simulator target): show its progress.
-  const bool err_is_tty = streams.err == &std::cerr && isatty(STDERR_FILENO);
-  bool building_drawn = false;
+  Progress building(*streams.err, Progress::mode_for(streams, args.quiet), "steps");
   auto estimator_progress = [&](const std::string& what, size_t done, size_t total) {
-    if (args.quiet) return;
-    std::ostringstream line;
-    line << "building the estimator: " << what << " " << done << "/" << total;
-    if (err_is_tty) {
-      *streams.err << "\r" << line.str() << "\033[K" << std::flush;
-      building_drawn = true;
-    } else if (done == total) {
-      *streams.err << line.str() << "\n";
-    }
+    building.update(static_cast<int64_t>(done), static_cast<int64_t>(total), "building the estimator: " + what);
   };
   auto libtorch_evaluators = make_libtorch_evaluators(*config);
   if (!libtorch_evaluators) return report_error(*streams.err, libtorch_evaluators.error().message);
   auto experiment = search::prepare_experiment(*config, nullptr, estimator_progress, std::move(*libtorch_evaluators));
-  if (building_drawn) *streams.err << "\n";
+  building.finish();
   if (!experiment) return report_error(*streams.err, experiment.error().message);
   search::Experiment& e = *experiment;
   // A macro space's smallest architectures are checked against the budgets by the cheap
@@ -273,31 +260,22 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     out << "\n";
   }
 
-  const bool live = err_is_tty;
   const std::string first_metric = e.config.cost_model.objectives.front().metric;
-  int last_printed = -1;
+  Progress progress(*streams.err, Progress::mode_for(streams, args.quiet), "trials");
   auto on_progress = [&](const search::SearchProgress& p) {
-    if (args.quiet) return;
-    const bool milestone = p.trials_done == p.trials_total || p.trials_done * 10 / std::max(1, p.trials_total) != last_printed;
-    if (!live && !milestone) return;
-    last_printed = p.trials_done * 10 / std::max(1, p.trials_total);
-    std::ostringstream line;
-    line << "[" << std::setw(static_cast<int>(std::to_string(p.trials_total).size())) << p.trials_done << "/" << p.trials_total
-         << "] best ";
+    std::string text = "best ";
     if (p.has_best) {
       auto it = p.best_metrics.find(first_metric);
-      line << (it != p.best_metrics.end() ? first_metric + " " + metric_text(first_metric, it->second) : "cost " + fixed(p.best_cost, 2));
+      text += it != p.best_metrics.end() ? first_metric + " " + metric_text(first_metric, it->second) : "cost " + fixed(p.best_cost, 2);
     } else {
-      line << "none within budget yet";
+      text += "none within budget yet";
     }
-    line << " | " << (p.trials_total - p.trials_done) << " trials left | ETA " << duration_text(p.eta_s);
-    if (p.replayed) line << " | " << p.replayed << " resumed";
-    if (live) err << "\r" << line.str() << "\033[K" << std::flush;
-    else err << line.str() << "\n";
+    if (p.replayed) text += " | " + std::to_string(p.replayed) + " resumed";
+    progress.update(p.trials_done, p.trials_total, text, p.eta_s);
   };
   const auto search_start = std::chrono::steady_clock::now();
   auto result = search::run_strategy(e, strategy->parts, &*store, final_store ? &*final_store : nullptr, on_progress);
-  if (live && !args.quiet) err << "\n";
+  progress.finish();
   if (!result) return report_error(*streams.err, result.error().message);
   for (size_t rung = 0; rung < result->rungs.size(); ++rung)
     out << "  rung " << rung + 1 << ": " << result->rungs[rung].size() << " candidates at fidelity " << fixed(result->fidelities[rung], 3) << "\n";

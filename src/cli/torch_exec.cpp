@@ -51,7 +51,7 @@ Error exec_with_torch(const std::string& what) {
 bool hands_torch_to_exec() { return false; }
 
 Error exec_with_torch(const std::string& what) {
-  return Error{what + " needs libtorch, and this hwnas was built without it (HWNAS_WITH_TORCH; Debian's libtorch-dev)"};
+  return Error{what + " needs libtorch: this hwnas was built without libtorch (HWNAS_WITH_TORCH; Debian's libtorch-dev)"};
 }
 #endif
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "progress.h"
 #include "torch_exec.h"
 #include "format.h"
 
@@ -42,24 +43,6 @@ struct TrainArgs {
   bool resolution_given = false;  // --resolution was on the command line
   std::string init_from;          // a model file with weights the network inherits where names and shapes match
 };
-
-std::string duration(double seconds) {
-  auto s = static_cast<int64_t>(seconds + 0.5);
-  char text[32];
-  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
-                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
-  return text;
-}
-
-// "[#####.....] 123/469 loss 0.4321 lr 0.0912 812 img/s ETA 0:03:12", redrawn in place.
-void draw_progress(std::ostream& err, const train::Progress& p) {
-  constexpr int kWidth = 24;
-  const int filled = static_cast<int>(kWidth * p.step_in_epoch / std::max<int64_t>(1, p.steps_per_epoch));
-  err << "\repoch " << p.epoch + 1 << "/" << p.epochs << " [" << std::string(filled, '#')
-      << std::string(kWidth - filled, '.') << "] " << p.step_in_epoch << "/" << p.steps_per_epoch << " loss "
-      << fixed(p.loss, 4) << " lr " << fixed(p.learning_rate, 4) << " " << fixed(p.images_per_second, 0)
-      << " img/s ETA " << duration(p.eta_seconds) << "   " << std::flush;
-}
 
 int run_train(TrainArgs& args, Streams streams) {
   auto task_kind = task_from_name(args.task);
@@ -172,17 +155,17 @@ int run_train(TrainArgs& args, Streams streams) {
   out << train::optimizer_name(options.optimizer) << " lr " << options.learning_rate << ", " << options.epochs
       << " epochs (warm-up " << options.warmup_epochs << "), batch " << options.batch_size << ", data fraction "
       << options.data_fraction << ", seed " << options.seed << '\n';
-  auto last_draw = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-  if (!args.quiet)
-    options.progress = [&](const train::Progress& p) {
-      auto now = std::chrono::steady_clock::now();
-      if (now - last_draw < std::chrono::milliseconds(250) && p.step_in_epoch != p.steps_per_epoch) return;
-      last_draw = now;
-      draw_progress(err, p);
-    };
+  // One bar per epoch: "[#####.....] 123/469 steps 9.8/s ETA 0:03:12 epoch 1/5 loss 0.4321 lr 0.0912 812 img/s".
+  Progress progress(err, Progress::mode_for(streams, args.quiet), "steps");
+  options.progress = [&](const train::Progress& p) {
+    progress.update(p.step_in_epoch, p.steps_per_epoch,
+                    "epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(p.epochs) + " loss " + fixed(p.loss, 4) + " lr " +
+                        fixed(p.learning_rate, 4) + " " + fixed(p.images_per_second, 0) + " img/s",
+                    p.eta_seconds);
+  };
   const std::string metric = (*task)->metric_name();
   auto report_epoch = [&](const train::EpochReport& r) {
-    if (!args.quiet) err << '\n';
+    progress.finish();
     out << "epoch " << r.epoch + 1 << "/" << options.epochs << "  loss " << fixed(r.train_loss, 4);
     if (r.eval_metric >= 0) out << "  held-out " << metric << " " << fixed(100.0 * r.eval_metric, 2) << "%";
     out << "  lr " << fixed(r.learning_rate, 5) << "  " << fixed(r.images_per_second, 0) << " img/s  "

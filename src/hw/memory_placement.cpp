@@ -172,6 +172,7 @@ TensorPlacement place_tensors(const AcceleratorSpec& spec, const ir::Graph& grap
         read_outside = read_outside || kernel_of[static_cast<size_t>(user)] != static_cast<int>(k);
       if (read_outside) place(id, static_cast<int>(k));
     }
+    placement.kernel_sram_bytes.push_back(live_bytes);  // its inputs (freed only after it) and outputs
   }
   return placement;
 }

@@ -21,6 +21,9 @@ KernelMeasurement to_measurement(const ir::Graph& graph, const Kernel& kernel, c
   m.sram_bytes = cost.sram_bytes;
   m.dram_bytes = cost.dram_bytes;
   m.energy_uj = cost.energy_uj;
+  m.npu_cycles = cost.npu_cycles;
+  m.sram_cycles = cost.sram_cycles;
+  m.dram_cycles = cost.dram_cycles;
   return m;
 }
 
@@ -28,14 +31,15 @@ std::vector<Kernel> SimulatorTarget::partition(const ir::Graph& graph) const {
   return partition_by_fusion(graph, spec_.fusion);
 }
 
-std::vector<KernelCost> SimulatorTarget::simulate(const ir::Graph& graph,
-                                                  std::vector<Kernel>* kernels_out) const {
+std::vector<KernelCost> SimulatorTarget::simulate(const ir::Graph& graph, std::vector<Kernel>* kernels_out,
+                                                  TensorPlacement* placement_out) const {
   std::vector<Kernel> kernels = partition(graph);
-  const TensorPlacement placement = place_tensors(spec_, graph, kernels);
+  TensorPlacement placement = place_tensors(spec_, graph, kernels);
   std::vector<KernelCost> costs;
   costs.reserve(kernels.size());
   for (const Kernel& kernel : kernels) costs.push_back(estimate_kernel(spec_, graph, kernel, placement));
   if (kernels_out) *kernels_out = std::move(kernels);
+  if (placement_out) *placement_out = std::move(placement);
   return costs;
 }
 
@@ -60,10 +64,12 @@ Result<NetworkMeasurement> SimulatorTarget::measure_network(const ir::Graph& gra
   if (graph.empty()) return Error{"target '" + spec_.name + "': graph '" + graph.name() + "' is empty"};
   if (Status valid = check_accelerator_spec(spec_); !valid) return valid.error();
   std::vector<Kernel> kernels;
-  const std::vector<KernelCost> costs = simulate(graph, &kernels);
+  TensorPlacement placement;
+  const std::vector<KernelCost> costs = simulate(graph, &kernels, &placement);
   NetworkMeasurement network;
   for (size_t k = 0; k < kernels.size(); ++k) {
     network.kernels.push_back(to_measurement(graph, kernels[k], costs[k]));
+    network.kernels.back().sram_usage_bytes = placement.kernel_sram_bytes[k];
     network.latency_us += costs[k].latency_us;
     network.energy_uj += costs[k].energy_uj;
   }

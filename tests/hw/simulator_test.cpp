@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "hwnas/analysis/cost.h"
@@ -169,6 +170,9 @@ TEST(Simulator, CascadeKeepsStripesInSram) {
   TensorPlacement without = place_tensors(spec, g, kernels);
   EXPECT_EQ(without.level[static_cast<size_t>(expand_out)], MemoryLevel::Dram);
   EXPECT_LE(with.peak_sram_bytes, spec.sram.size_bytes);
+  // per kernel, the SRAM its live tensors hold: one entry per kernel, the largest is the peak
+  ASSERT_EQ(with.kernel_sram_bytes.size(), kernels.size());
+  EXPECT_EQ(*std::max_element(with.kernel_sram_bytes.begin(), with.kernel_sram_bytes.end()), with.peak_sram_bytes);
 }
 
 // The edge-TPU-like preset keeps a network's weights on chip when they fit its weight cache.

@@ -30,6 +30,7 @@ struct TensorPlacement {
   bool weights_on_chip = false;
   int64_t weight_bytes = 0;     // of the whole network, at the spec's weight precision
   int64_t peak_sram_bytes = 0;  // most SRAM the tensors held at once
+  std::vector<int64_t> kernel_sram_bytes;  // per kernel: SRAM the live tensors hold while it runs
 };
 
 TensorPlacement place_tensors(const AcceleratorSpec& spec, const ir::Graph& graph,

@@ -33,7 +33,8 @@ class SimulatorTarget : public Target {
   const AcceleratorSpec& spec() const { return spec_; }
   // The detailed cost of every kernel of `graph`, in partition order. The spec must pass
   // check_accelerator_spec (measure_* check it and return an Error otherwise).
-  std::vector<KernelCost> simulate(const ir::Graph& graph, std::vector<Kernel>* kernels = nullptr) const;
+  std::vector<KernelCost> simulate(const ir::Graph& graph, std::vector<Kernel>* kernels = nullptr,
+                                   TensorPlacement* placement = nullptr) const;
 
  private:
   AcceleratorSpec spec_;

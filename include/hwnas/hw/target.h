@@ -35,6 +35,13 @@ struct KernelMeasurement {
   int64_t sram_bytes = 0;       // bytes moved to or from on-chip memory
   int64_t dram_bytes = 0;       // bytes moved to or from off-chip memory
   double energy_uj = 0;
+  // Simulator: Vela's per-layer columns. The NPU's busy cycles (MAC array and output unit in
+  // their block pipeline), the cycles of its SRAM and off-chip traffic (the kernel takes the
+  // largest of the three plus its overhead), and the SRAM its live tensors hold while it runs.
+  double npu_cycles = 0;
+  double sram_cycles = 0;
+  double dram_cycles = 0;
+  int64_t sram_usage_bytes = 0;
 };
 
 struct NetworkMeasurement {
