@@ -33,6 +33,7 @@ void register_evaluate(CLI::App& app, Streams streams = {});  // needs libtorch;
 void register_score(CLI::App& app, Streams streams = {});      // zero-shot proxies (needs libtorch)
 void register_space(CLI::App& app, Streams streams = {});      // list, show, decode and sample search spaces
 void register_data(CLI::App& app, Streams streams = {});       // `data export composite --format coco|voc`
+void register_report(CLI::App& app, Streams streams = {});     // `report` (an HTML file) and `dashboard` (served live)
 
 // Prints "hwnas: error: <message>" on `err`; returns `code`.
 int report_error(std::ostream& err, const std::string& message, int code = kExitFailure);

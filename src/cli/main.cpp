@@ -18,5 +18,6 @@ int main(int argc, char** argv) {
   hwnas::cli::register_score(app);
   hwnas::cli::register_space(app);
   hwnas::cli::register_data(app);
+  hwnas::cli::register_report(app);
   return hwnas::cli::run_app(app, argc, argv);
 }

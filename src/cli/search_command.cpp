@@ -367,28 +367,13 @@ struct TrialsArgs {
   std::string action, store, format = "csv";
 };
 
-std::vector<search::Objective> stored_objectives(const search::ExperimentStore& store) {
-  std::vector<search::Objective> objectives;
-  auto it = store.meta().find("objectives");
-  if (it == store.meta().end()) return objectives;
-  std::istringstream in(it->second);
-  for (std::string item; std::getline(in, item, ',');) {
-    const size_t colon = item.rfind(':');
-    search::Objective o;
-    o.metric = item.substr(0, colon);
-    o.direction = colon != std::string::npos && item.substr(colon + 1) == "max" ? search::Direction::Maximize : search::Direction::Minimize;
-    objectives.push_back(o);
-  }
-  return objectives;
-}
-
 int run_trials_command(const TrialsArgs& args, Streams streams) {
   auto store = search::ExperimentStore::open(args.store);
   if (!store) return report_error(*streams.err, store.error().message);
   auto trials = store->trials();
   if (!trials) return report_error(*streams.err, trials.error().message);
   search::CostModel model;
-  model.objectives = stored_objectives(*store);
+  model.objectives = search::stored_objectives(store->meta());
   std::vector<std::string> metrics;
   for (const auto& o : model.objectives) metrics.push_back(o.metric);
   for (const char* n : {"latency_us", "memory_bytes", "macs", "params"})

@@ -203,6 +203,8 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       return s.error();
     SearchConfig c;
     c.source = r.source();
+    c.text = std::string(text);
+    c.base_dir = base_dir;
     if (root["space"]) {
       auto v = r.text(root["space"], "space");
       if (!v) return v.error();

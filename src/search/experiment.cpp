@@ -123,12 +123,11 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
       {"seed", std::to_string(config.seed)},
       {"fidelity", std::to_string(config.fidelity)},
       {"config_fingerprint", config.fingerprint()},
-      {"objectives", [&] {
-         std::string s;
-         for (const auto& o : config.cost_model.objectives)
-           s += (s.empty() ? "" : ",") + o.metric + (o.direction == Direction::Minimize ? ":min" : ":max");
-         return s;
-       }()},
+      {"objectives", format_stored_objectives(config.cost_model.objectives)},
+      // What `hwnas report` rebuilds the space, target and baseline from (not checked on resume).
+      {"config_source", config.source},
+      {"config_dir", config.base_dir.empty() ? "" : std::filesystem::absolute(config.base_dir).string()},
+      {"config", config.text},
   };
   return e;
 }

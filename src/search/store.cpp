@@ -121,6 +121,7 @@ Result<ExperimentStore> ExperimentStore::create(const std::string& path, const s
   store.path_ = path;
   if (sqlite3_open_v2(path.c_str(), &store.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
     return Error{path + ": cannot create the experiment store: " + std::string(store.db_ ? sqlite3_errmsg(store.db_) : "out of memory")};
+  sqlite3_busy_timeout(store.db_, 5000);
   if (Status s = store.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !s) return s.error();
   if (Status s = store.exec(kSchema); !s) return s.error();
   if (Status s = store.set_meta("schema_version", std::to_string(kStoreSchemaVersion)); !s) return s.error();
@@ -129,13 +130,15 @@ Result<ExperimentStore> ExperimentStore::create(const std::string& path, const s
   return store;
 }
 
-Result<ExperimentStore> ExperimentStore::open(const std::string& path) {
+Result<ExperimentStore> ExperimentStore::open(const std::string& path, Access access) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return Error{path + ": no such experiment store"};
   ExperimentStore store;
   store.path_ = path;
-  if (sqlite3_open_v2(path.c_str(), &store.db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+  const int flags = access == Access::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  if (sqlite3_open_v2(path.c_str(), &store.db_, flags, nullptr) != SQLITE_OK)
     return Error{path + ": cannot open the experiment store: " + std::string(store.db_ ? sqlite3_errmsg(store.db_) : "out of memory")};
+  sqlite3_busy_timeout(store.db_, 5000);  // a search writing it holds its lock for a moment only
   Statement read(store.db_, "SELECT key, value FROM meta");
   if (!read.ok()) return Error{path + ": not an hwnas experiment store (no meta table)"};
   while (sqlite3_step(read.get()) == SQLITE_ROW) store.meta_[column_text(read.get(), 0)] = column_text(read.get(), 1);
@@ -231,6 +234,27 @@ Result<std::vector<TrialRecord>> ExperimentStore::trials() const {
   }
   if (rc != SQLITE_DONE) return Error{path_ + ": " + sqlite3_errmsg(db_)};
   return trials;
+}
+
+std::vector<Objective> stored_objectives(const std::map<std::string, std::string>& meta) {
+  std::vector<Objective> objectives;
+  auto it = meta.find("objectives");
+  if (it == meta.end()) return objectives;
+  std::istringstream in(it->second);
+  for (std::string item; std::getline(in, item, ',');) {
+    const size_t colon = item.rfind(':');
+    Objective o;
+    o.metric = item.substr(0, colon);
+    o.direction = colon != std::string::npos && item.substr(colon + 1) == "max" ? Direction::Maximize : Direction::Minimize;
+    objectives.push_back(o);
+  }
+  return objectives;
+}
+
+std::string format_stored_objectives(const std::vector<Objective>& objectives) {
+  std::string s;
+  for (const Objective& o : objectives) s += (s.empty() ? "" : ",") + o.metric + (o.direction == Direction::Minimize ? ":min" : ":max");
+  return s;
 }
 
 }  // namespace hwnas::search

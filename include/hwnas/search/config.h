@@ -38,6 +38,8 @@ struct EstimatorConfig {
 
 struct SearchConfig {
   std::string source;                       // where it was read from
+  std::string text;                         // the YAML it was parsed from (recorded in the store)
+  std::string base_dir;                     // the folder relative paths in it are resolved against
   std::string space = "mobilenet_curated";  // a built-in space name, or a path (relative to the config's folder)
   std::string target = "ethos-u55-256";     // anything hw::make_target accepts
   bool target_given = false;                // `target:` was in the file (a custom space must not set it)

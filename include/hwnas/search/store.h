@@ -56,8 +56,10 @@ class ExperimentStore {
 
   // A new store at `path` with `meta` (an Error when the file exists).
   static Result<ExperimentStore> create(const std::string& path, const std::map<std::string, std::string>& meta);
+  enum class Access { ReadWrite, ReadOnly };
   // An existing store; an Error when it is missing, no hwnas store, or of a newer schema.
-  static Result<ExperimentStore> open(const std::string& path);
+  // ReadOnly (the report and the dashboard) never writes, while a search may be writing it.
+  static Result<ExperimentStore> open(const std::string& path, Access access = Access::ReadWrite);
 
   const std::string& path() const { return path_; }
   const std::map<std::string, std::string>& meta() const { return meta_; }
@@ -77,5 +79,9 @@ class ExperimentStore {
   std::string path_;
   std::map<std::string, std::string> meta_;
 };
+
+// The objectives recorded in a store's meta ("accuracy:max,latency_us:min"), in order.
+std::vector<Objective> stored_objectives(const std::map<std::string, std::string>& meta);
+std::string format_stored_objectives(const std::vector<Objective>& objectives);
 
 }  // namespace hwnas::search
