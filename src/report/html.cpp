@@ -496,6 +496,7 @@ table.sortable th { cursor: pointer; }
 tr.best td { background: #fde2e2; }
 tr.failed td { color: #a00; }
 tr.macs-up-latency-down td { background: #e6f4e6; }
+code { overflow-wrap: anywhere; }
 td.key { font-family: monospace; font-size: 10px; max-width: 420px; overflow-wrap: anywhere; }
 .note { color: #8a5a00; }
 #live-status { color: #666; font-size: 12px; }
