@@ -197,7 +197,9 @@ std::string render_svg(const ScatterPlot& plot) {
   for (const PlotPoint* p : order) {
     if (!visible(p->x, p->y)) continue;
     const std::string attrs = " class=\"" + html_escape(p->cls) + "\"" + (p->id >= 0 ? " data-id=\"" + std::to_string(p->id) + "\"" : "");
-    const std::string paint = p->hollow ? " fill=\"white\" stroke=\"" + p->color + "\" stroke-width=\"1.5\""
+    // A hollow highlight (the best's ring) is see-through, so the trial under it stays visible.
+    const std::string hollow_fill = p->cls.find("best") != std::string::npos ? "none" : "white";
+    const std::string paint = p->hollow ? " fill=\"" + hollow_fill + "\" stroke=\"" + p->color + "\" stroke-width=\"1.5\""
                                         : " fill=\"" + p->color + "\" fill-opacity=\"0.85\" stroke=\"white\" stroke-width=\"0.5\"";
     if (p->cls.find("baseline") != std::string::npos)
       svg << "<path" << attrs << " d=\"" << diamond(sx(p->x), sy(p->y), p->radius + 2) << "\"" << paint << ">";
