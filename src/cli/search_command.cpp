@@ -395,18 +395,7 @@ int run_trials_command(const TrialsArgs& args, Streams streams) {
   }
   if (args.action == "pareto") {
     if (model.objectives.empty()) return report_error(*streams.err, args.store + ": the store records no objectives");
-    std::vector<search::Score> scores;
-    for (const auto& t : *trials) {
-      search::Score s;
-      s.feasible = t.status == "done" && t.feasible;
-      for (const auto& o : model.objectives) {
-        auto it = t.metrics.find(o.metric);
-        const double v = it == t.metrics.end() ? std::numeric_limits<double>::infinity() : it->second;
-        s.objectives.push_back(o.direction == search::Direction::Minimize ? v : -v);
-      }
-      scores.push_back(s);
-    }
-    print_trials_table(out, *trials, search::pareto_front(scores), metrics);
+    print_trials_table(out, *trials, search::pareto_front(search::recorded_scores(*trials, model.objectives)), metrics);
     return kExitSuccess;
   }
   if (args.action == "export") {

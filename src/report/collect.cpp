@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "hwnas/report/report.h"
@@ -18,17 +17,6 @@ namespace hwnas::report {
 
 namespace {
 
-std::optional<search::Metrics> stored_baseline_metrics(const std::map<std::string, std::string>& meta) {
-  auto it = meta.find("baseline_metrics");
-  if (it == meta.end()) return std::nullopt;
-  auto json = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return std::nullopt;
-  search::Metrics metrics;
-  for (const auto& [name, value] : json.items())
-    if (value.is_number()) metrics[name] = value.get<double>();
-  return metrics;
-}
-
 // The feasible done trials at the highest fidelity any done trial reached that no other such
 // trial dominates under the objectives (accuracies at lower fidelities are not comparable).
 std::vector<size_t> objective_front(const std::vector<search::TrialRecord>& trials, const std::vector<search::Objective>& objectives) {
@@ -36,17 +24,8 @@ std::vector<size_t> objective_front(const std::vector<search::TrialRecord>& tria
   double top = -1;
   for (const auto& t : trials)
     if (t.status == "done") top = std::max(top, t.fidelity);
-  std::vector<search::Score> scores;
-  for (const auto& t : trials) {
-    search::Score s;
-    s.feasible = t.status == "done" && t.feasible && t.fidelity == top;
-    for (const auto& o : objectives) {
-      auto it = t.metrics.find(o.metric);
-      const double v = it == t.metrics.end() ? std::numeric_limits<double>::infinity() : it->second;
-      s.objectives.push_back(o.direction == search::Direction::Minimize ? v : -v);
-    }
-    scores.push_back(s);
-  }
+  std::vector<search::Score> scores = search::recorded_scores(trials, objectives);
+  for (size_t i = 0; i < trials.size(); ++i) scores[i].feasible = scores[i].feasible && trials[i].fidelity == top;
   return search::pareto_front(scores);
 }
 
@@ -191,7 +170,7 @@ Result<NetworkView> view_of(const std::string& name, const space::SearchSpace& s
 
 }  // namespace
 
-Result<ReportData> collect_report(const std::string& store_path, const CollectOptions& options) {
+Result<ReportData> read_report(const std::string& store_path) {
   auto store = search::ExperimentStore::open(store_path, search::ExperimentStore::Access::ReadOnly);
   if (!store) return store.error();
   auto trials = store->trials();
@@ -201,17 +180,22 @@ Result<ReportData> collect_report(const std::string& store_path, const CollectOp
   data.meta = store->meta();
   data.trials = std::move(*trials);
   data.objectives = search::stored_objectives(data.meta);
-  data.baseline_metrics = stored_baseline_metrics(data.meta);
+  data.baseline_metrics = search::stored_baseline_metrics(data.meta);
   data.best = search::best_trial(data.trials);
   data.front = objective_front(data.trials, data.objectives);
   data.generated_at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return data;
+}
 
-  if (!options.networks) return data;
+void add_networks(ReportData& data, const CollectOptions& options) {
+  data.best_view.reset();
+  data.baseline_view.reset();
+  data.networks_note.clear();
   std::string note;
   auto rebuilt = rebuild(data, options, note);
   if (!rebuilt) {
     data.networks_note = "networks not rebuilt: " + rebuilt.error().message;
-    return data;
+    return;
   }
   std::vector<std::string> problems;
   if (!note.empty()) problems.push_back(note);
@@ -232,6 +216,11 @@ Result<ReportData> collect_report(const std::string& store_path, const CollectOp
     else problems.push_back("baseline: " + view.error().message);
   }
   for (const std::string& p : problems) data.networks_note += (data.networks_note.empty() ? "" : "; ") + p;
+}
+
+Result<ReportData> collect_report(const std::string& store_path, const CollectOptions& options) {
+  auto data = read_report(store_path);
+  if (data) add_networks(*data, options);
   return data;
 }
 

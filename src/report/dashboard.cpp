@@ -18,28 +18,25 @@ struct Dashboard::Impl {
   // The rebuilt networks of the last best trial: a new trial that does not change the best
   // costs one store read, not a decode and a simulation.
   std::mutex mutex;
-  std::string cached_best_key = "\x01";  // no key: nothing cached yet
-  std::optional<NetworkView> cached_best, cached_baseline;
-  std::string cached_note;
+  std::optional<std::string> cached_best_key;  // unset: nothing cached yet
+  ReportData cached;                           // its best_view, baseline_view and networks_note
 
   Result<ReportData> collect(bool networks) {
-    CollectOptions cheap = options.collect;
-    cheap.networks = false;
-    auto data = collect_report(store_path, cheap);
+    auto data = read_report(store_path);
     if (!data || !networks) return data;
     const std::string best_key = data->best >= 0 ? data->trials[static_cast<size_t>(data->best)].key : "";
     std::lock_guard<std::mutex> lock(mutex);
-    if (best_key != cached_best_key) {
-      auto full = collect_report(store_path, options.collect);
-      if (!full) return full;
+    if (cached_best_key != best_key) {
+      add_networks(*data, options.collect);
       cached_best_key = best_key;
-      cached_best = full->best_view;
-      cached_baseline = full->baseline_view;
-      cached_note = full->networks_note;
+      cached.best_view = data->best_view;
+      cached.baseline_view = data->baseline_view;
+      cached.networks_note = data->networks_note;
+      return data;
     }
-    data->best_view = cached_best;
-    data->baseline_view = cached_baseline;
-    data->networks_note = cached_note;
+    data->best_view = cached.best_view;
+    data->baseline_view = cached.baseline_view;
+    data->networks_note = cached.networks_note;
     return data;
   }
 
@@ -62,21 +59,17 @@ struct Dashboard::Impl {
       if (!data) return fail(res, data.error().message);
       res.set_content(render_report_body(*data), "text/html; charset=utf-8");
     });
-    server.Get("/api/summary", [this, fail](const httplib::Request&, httplib::Response& res) {
-      auto data = collect(false);
-      if (!data) return fail(res, data.error().message);
-      res.set_content(summary_json(*data), "application/json");
-    });
-    server.Get("/api/trials", [this, fail](const httplib::Request&, httplib::Response& res) {
-      auto data = collect(false);
-      if (!data) return fail(res, data.error().message);
-      res.set_content(trials_json(*data), "application/json");
-    });
-    server.Get("/api/meta", [this, fail](const httplib::Request&, httplib::Response& res) {
-      auto data = collect(false);
-      if (!data) return fail(res, data.error().message);
-      res.set_content(nlohmann::json(data->meta).dump(), "application/json");
-    });
+    // The JSON routes: the store read alone, no network rebuilt.
+    auto json = [this, fail](std::string (*render)(const ReportData&)) {
+      return [this, fail, render](const httplib::Request&, httplib::Response& res) {
+        auto data = collect(false);
+        if (!data) return fail(res, data.error().message);
+        res.set_content(render(*data), "application/json");
+      };
+    };
+    server.Get("/api/summary", json(summary_json));
+    server.Get("/api/trials", json(trials_json));
+    server.Get("/api/meta", json([](const ReportData& data) { return nlohmann::json(data.meta).dump(); }));
     // Read-only: everything but GET and HEAD is refused.
     auto refuse = [](const httplib::Request&, httplib::Response& res) {
       res.status = 405;

@@ -375,16 +375,25 @@ std::string config_section(const ReportData& data) {
   return h.str() + "</section>";
 }
 
-std::string status_counts(const ReportData& data) {
+struct StatusCounts {
   int done = 0, failed = 0, running = 0, feasible = 0;
+};
+
+StatusCounts count_statuses(const ReportData& data) {
+  StatusCounts c;
   for (const auto& t : data.trials) {
-    done += t.status == "done";
-    failed += t.status == "failed";
-    running += t.status == "running";
-    feasible += t.status == "done" && t.feasible;
+    c.done += t.status == "done";
+    c.failed += t.status == "failed";
+    c.running += t.status == "running";
+    c.feasible += t.status == "done" && t.feasible;
   }
-  return std::to_string(data.trials.size()) + " trials: " + std::to_string(done) + " done (" + std::to_string(feasible) +
-         " within the budgets), " + std::to_string(failed) + " failed, " + std::to_string(running) + " running";
+  return c;
+}
+
+std::string status_counts(const ReportData& data) {
+  const StatusCounts c = count_statuses(data);
+  return std::to_string(data.trials.size()) + " trials: " + std::to_string(c.done) + " done (" + std::to_string(c.feasible) +
+         " within the budgets), " + std::to_string(c.failed) + " failed, " + std::to_string(c.running) + " running";
 }
 
 std::string version_of(const ReportData& data) {
@@ -565,19 +574,13 @@ std::string render_report_html(const ReportData& data, const RenderOptions& opti
 
 std::string summary_json(const ReportData& data) {
   nlohmann::ordered_json j;
-  int done = 0, failed = 0, running = 0, feasible = 0;
-  for (const auto& t : data.trials) {
-    done += t.status == "done";
-    failed += t.status == "failed";
-    running += t.status == "running";
-    feasible += t.status == "done" && t.feasible;
-  }
+  const StatusCounts c = count_statuses(data);
   j["version"] = version_of(data);
   j["trials"] = data.trials.size();
-  j["done"] = done;
-  j["failed"] = failed;
-  j["running"] = running;
-  j["feasible"] = feasible;
+  j["done"] = c.done;
+  j["failed"] = c.failed;
+  j["running"] = c.running;
+  j["feasible"] = c.feasible;
   if (data.best >= 0) {
     const auto& t = data.trials[static_cast<size_t>(data.best)];
     j["best"] = {{"id", t.id}, {"key", t.key}, {"metrics", t.metrics}};

@@ -84,20 +84,21 @@ Result<Baseline> prepare_baseline(const BaselineConfig& config, const space::Sea
   return baseline;
 }
 
+std::optional<Metrics> stored_baseline_metrics(const std::map<std::string, std::string>& meta) {
+  auto it = meta.find(kBaselineMetaKey);
+  if (it == meta.end()) return std::nullopt;
+  auto json = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return std::nullopt;
+  Metrics metrics;
+  for (const auto& [name, value] : json.items())
+    if (value.is_number()) metrics[name] = value.get<double>();
+  return metrics;
+}
+
 Result<Metrics> baseline_metrics(const Baseline& baseline, Evaluator& evaluator, ExperimentStore* store,
                                  double fidelity, uint64_t seed) {
-  if (store) {
-    auto it = store->meta().find(kBaselineMetaKey);
-    if (it != store->meta().end()) {
-      auto json = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-      if (json.is_object()) {
-        Metrics metrics;
-        for (const auto& [name, value] : json.items())
-          if (value.is_number()) metrics[name] = value.get<double>();
-        return metrics;
-      }
-    }
-  }
+  if (store)
+    if (auto stored = stored_baseline_metrics(store->meta())) return *stored;
   // Ungated: the baseline is usually over the budgets the search sets, and it is trained anyway.
   auto metrics = evaluator.evaluate(
       {.space = *baseline.space, .arch = baseline.arch, .fidelity = fidelity, .seed = seed, .gate = false});

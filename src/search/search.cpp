@@ -52,6 +52,21 @@ std::vector<Score> trial_scores(const std::vector<TrialRecord>& trials, const Co
   return scores;
 }
 
+std::vector<Score> recorded_scores(const std::vector<TrialRecord>& trials, const std::vector<Objective>& objectives) {
+  std::vector<Score> scores;
+  for (const TrialRecord& t : trials) {
+    Score s;
+    s.feasible = t.status == "done" && t.feasible;
+    for (const Objective& o : objectives) {
+      auto it = t.metrics.find(o.metric);
+      const double v = it == t.metrics.end() ? std::numeric_limits<double>::infinity() : it->second;
+      s.objectives.push_back(o.direction == Direction::Minimize ? v : -v);
+    }
+    scores.push_back(s);
+  }
+  return scores;
+}
+
 int best_trial(const std::vector<TrialRecord>& trials) {
   int best = -1;
   for (size_t i = 0; i < trials.size(); ++i)

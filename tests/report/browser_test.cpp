@@ -17,12 +17,7 @@ namespace {
 
 using test_support::Browser;
 using test_support::TempDir;
-
-CollectOptions with_targets() {
-  CollectOptions options;
-  options.make_target = [](const std::string& name) { return hw::builtin_target_registry().make(name); };
-  return options;
-}
+using test_support::with_targets;
 
 std::unique_ptr<Browser> start_browser() {
   auto browser = Browser::start();

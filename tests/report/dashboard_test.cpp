@@ -22,7 +22,7 @@ class Served {
   explicit Served(const std::string& store) {
     DashboardOptions options;
     options.port = 0;
-    options.collect.make_target = [](const std::string& name) { return hw::builtin_target_registry().make(name); };
+    options.collect = test_support::with_targets();
     auto d = Dashboard::bind(store, options);
     EXPECT_TRUE(d) << d.error().message;
     if (!d) return;

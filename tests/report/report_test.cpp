@@ -15,17 +15,8 @@ namespace hwnas::report {
 namespace {
 
 using test_support::TempDir;
-
-CollectOptions with_targets() {
-  CollectOptions options;
-  options.make_target = [](const std::string& name) { return hw::builtin_target_registry().make(name); };
-  return options;
-}
-
-size_t count(const std::string& text, const std::string& pattern) {
-  std::regex re(pattern);
-  return static_cast<size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
-}
+using test_support::with_targets;
+using test_support::count_matches;
 
 class ReportOfASearch : public ::testing::Test {
  protected:
@@ -99,15 +90,15 @@ TEST_F(ReportOfASearch, ThePagePlotsEveryFinishedTrialTheBestAndTheBaseline) {
   const size_t start = html.find("<svg id=\"front-latency_us\"");
   ASSERT_NE(start, std::string::npos);
   const std::string plot = html.substr(start, html.find("</svg>", start) - start);
-  EXPECT_EQ(count(plot, "<circle class=\"trial( infeasible)?\""), plotted);
-  EXPECT_EQ(count(plot, "<circle class=\"best\""), 1u);
-  EXPECT_EQ(count(plot, "<path class=\"baseline\""), 1u);
+  EXPECT_EQ(count_matches(plot, "<circle class=\"trial( infeasible)?\""), plotted);
+  EXPECT_EQ(count_matches(plot, "<circle class=\"best\""), 1u);
+  EXPECT_EQ(count_matches(plot, "<path class=\"baseline\""), 1u);
   EXPECT_NE(html.find("<svg id=\"front-memory_bytes\""), std::string::npos);
   EXPECT_NE(html.find("<svg id=\"best-over-trials\""), std::string::npos);
   EXPECT_NE(html.find("<svg id=\"best-over-time\""), std::string::npos);
   EXPECT_NE(html.find("<svg id=\"stage-latency\""), std::string::npos);
   EXPECT_NE(html.find("<svg id=\"arch-best\""), std::string::npos);
-  EXPECT_EQ(count(html, "<tr class=\"trial-row"), data->trials.size());
+  EXPECT_EQ(count_matches(html, "<tr class=\"trial-row"), data->trials.size());
   // Self-contained: nothing fetched when the file is opened.
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
   EXPECT_EQ(html.find("href=\"http"), std::string::npos);

@@ -8,8 +8,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 
+#include "hwnas/hw/registry.h"
+#include "hwnas/report/report.h"
 #include "hwnas/search/baseline.h"
 #include "hwnas/search/config.h"
 #include "hwnas/search/experiment.h"
@@ -62,6 +65,19 @@ inline void run_fixture_search(const std::string& store, int trials) {
   ASSERT_TRUE(result) << result.error().message;
   auto baseline = search::baseline_metrics(*e->baseline, *e->evaluator, &*s, 1.0, 1);
   ASSERT_TRUE(baseline) << baseline.error().message;
+}
+
+// Collect options that cost networks on the built-in targets.
+inline report::CollectOptions with_targets() {
+  report::CollectOptions options;
+  options.make_target = [](const std::string& name) { return hw::builtin_target_registry().make(name); };
+  return options;
+}
+
+// How many times `pattern` (a regex) matches in `text`.
+inline size_t count_matches(const std::string& text, const std::string& pattern) {
+  std::regex re(pattern);
+  return static_cast<size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
 }
 
 // The trials a front plot of accuracy against latency shows: finished, with both metrics (a

@@ -6,13 +6,12 @@
 #include <cmath>
 #include <regex>
 
+#include "search_fixture.h"
+
 namespace hwnas::report {
 namespace {
 
-size_t count(const std::string& text, const std::string& pattern) {
-  std::regex re(pattern);
-  return static_cast<size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
-}
+using test_support::count_matches;
 
 TEST(NiceTicks, AreRoundAndCoverTheRange) {
   EXPECT_EQ(nice_ticks(0, 10, 5), (std::vector<double>{0, 2, 4, 6, 8, 10}));
@@ -46,10 +45,10 @@ TEST(ScatterPlot, DrawsOnePointElementPerPointWithClassAndId) {
   plot.points.push_back({.x = 4, .y = 16, .cls = "best", .id = 4, .radius = 7, .hollow = true});
   plot.lines.push_back({{{0, 0}, {2, 4}, {4, 16}}, "#555", "front", true});
   const std::string svg = render_svg(plot);
-  EXPECT_EQ(count(svg, "<circle class=\"trial\" data-id=\"[0-4]\""), 5u);
-  EXPECT_EQ(count(svg, "<path class=\"baseline\""), 1u);
-  EXPECT_EQ(count(svg, "<circle class=\"best\" data-id=\"4\""), 1u);
-  EXPECT_EQ(count(svg, "<path class=\"front\""), 1u);
+  EXPECT_EQ(count_matches(svg, "<circle class=\"trial\" data-id=\"[0-4]\""), 5u);
+  EXPECT_EQ(count_matches(svg, "<path class=\"baseline\""), 1u);
+  EXPECT_EQ(count_matches(svg, "<circle class=\"best\" data-id=\"4\""), 1u);
+  EXPECT_EQ(count_matches(svg, "<path class=\"front\""), 1u);
   EXPECT_NE(svg.find("t &lt;1&gt;"), std::string::npos);
   // Highlighted points are drawn last, on top of the trials.
   EXPECT_GT(svg.find("class=\"best\""), svg.rfind("class=\"trial\""));
@@ -61,7 +60,7 @@ TEST(ScatterPlot, ALogAxisLeavesOutValuesThatAreNotPositive) {
   plot.points.push_back({.x = 1000, .y = 2, .id = 1});
   plot.points.push_back({.x = 100000, .y = 3, .id = 2});
   const std::string svg = render_svg(plot);
-  EXPECT_EQ(count(svg, "<circle class=\"trial\""), 2u);
+  EXPECT_EQ(count_matches(svg, "<circle class=\"trial\""), 2u);
   EXPECT_EQ(svg.find("data-id=\"0\""), std::string::npos);
   EXPECT_EQ(svg.find("nan"), std::string::npos);
 }
@@ -77,8 +76,8 @@ TEST(BarChart, DrawsABarPerSeriesAndCategory) {
   BarChart chart{.id = "b", .value_label = "us", .series = {"baseline", "best"}, .colors = {"#888", "#d00"},
                  .categories = {"stem", "stage1", "head"}, .values = {{10, 20, 5}, {8, 25, 0}}};
   const std::string svg = render_svg(chart);
-  EXPECT_EQ(count(svg, "<rect class=\"bar\" data-series=\"baseline\""), 3u);
-  EXPECT_EQ(count(svg, "<rect class=\"bar\" data-series=\"best\""), 2u);  // a zero draws no bar
+  EXPECT_EQ(count_matches(svg, "<rect class=\"bar\" data-series=\"baseline\""), 3u);
+  EXPECT_EQ(count_matches(svg, "<rect class=\"bar\" data-series=\"best\""), 2u);  // a zero draws no bar
 }
 
 }  // namespace

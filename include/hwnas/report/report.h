@@ -70,14 +70,17 @@ struct CollectOptions {
   std::string config_file{};
   // Cost networks only on simulated targets (a measured target would run the networks now).
   bool simulated_only = true;
-  // false: trials and meta only (no network rebuilt; the dashboard's cheap path).
-  bool networks = true;
 };
 
 // Reads the store (read-only) and rebuilds the networks. An Error for a store that cannot be
 // read; problems with the networks (a config that no longer parses, a target that cannot be
 // made) go to networks_note, so the trials are reported anyway.
 Result<ReportData> collect_report(const std::string& store_path, const CollectOptions& options = {});
+// The store's part alone: trials, meta, objectives, baseline metrics, best and front (what
+// collect_report reads before it rebuilds the networks; the dashboard's cheap path).
+Result<ReportData> read_report(const std::string& store_path);
+// Rebuilds data's best and baseline networks (best_view, baseline_view, networks_note).
+void add_networks(ReportData& data, const CollectOptions& options);
 
 struct RenderOptions {
   bool live = false;   // the dashboard's page: polls the server and redraws as trials land

@@ -13,6 +13,7 @@
 //   for (const auto& c : search::compare_to_baseline(best.metrics, *metrics, names)) ...
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,9 @@ Result<Baseline> prepare_baseline(const BaselineConfig& config, const space::Sea
 // The baseline's metrics: read from the store's meta ("baseline_metrics") when a previous run
 // recorded them, else evaluated at `fidelity` with `seed`, ungated (every metric, even over the
 // budgets), and recorded there (store may be null).
+// The baseline metrics a store's meta records ("baseline_metrics"), if any.
+std::optional<Metrics> stored_baseline_metrics(const std::map<std::string, std::string>& meta);
+
 Result<Metrics> baseline_metrics(const Baseline& baseline, Evaluator& evaluator, ExperimentStore* store,
                                  double fidelity, uint64_t seed);
 

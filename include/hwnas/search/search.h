@@ -93,6 +93,11 @@ uint64_t trial_seed(uint64_t search_seed, int64_t trial_id);
 // The scores of finished trials under `cost_model` (failed ones infeasible).
 std::vector<Score> trial_scores(const std::vector<TrialRecord>& trials, const CostModel& cost_model);
 
+// The scores of trials as their records say, with no cost model (`hwnas trials pareto`, the
+// report): feasible when done within the budgets, each objective minimised (maximised ones
+// negated), a missing metric +infinity.
+std::vector<Score> recorded_scores(const std::vector<TrialRecord>& trials, const std::vector<Objective>& objectives);
+
 // The feasible done trial of least cost; -1 when there is none.
 int best_trial(const std::vector<TrialRecord>& trials);
 
