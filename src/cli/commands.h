@@ -34,6 +34,7 @@ void register_score(CLI::App& app, Streams streams = {});      // zero-shot prox
 void register_space(CLI::App& app, Streams streams = {});      // list, show, decode and sample search spaces
 void register_data(CLI::App& app, Streams streams = {});       // `data export composite --format coco|voc`
 void register_report(CLI::App& app, Streams streams = {});     // `report` (an HTML file) and `dashboard` (served live)
+void register_worker(CLI::App& app, Streams streams = {});     // `worker`: evaluates a trial-queue study's trials
 
 // Prints "hwnas: error: <message>" on `err`; returns `code`.
 int report_error(std::ostream& err, const std::string& message, int code = kExitFailure);

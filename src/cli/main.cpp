@@ -19,5 +19,6 @@ int main(int argc, char** argv) {
   hwnas::cli::register_space(app);
   hwnas::cli::register_data(app);
   hwnas::cli::register_report(app);
+  hwnas::cli::register_worker(app);
   return hwnas::cli::run_app(app, argc, argv);
 }

@@ -1,4 +1,4 @@
-// `hwnas search [CONFIG]` (run or resume a search) and `hwnas trials list|best|pareto|export STORE`.
+// `hwnas search [CONFIG]` (run or resume a search, in one process or on the trial queue) and `hwnas trials list|best|pareto|export|workers STORE`.
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,10 +17,13 @@
 #include "progress.h"
 #include "search_evaluators.h"
 #include "torch_exec.h"
+#include "worker_command.h"
 #include "hwnas/onnx/onnx_export.h"
 #include "hwnas/search/experiment.h"
 #include "hwnas/search/metrics.h"
 #include "hwnas/search/strategy.h"
+#include "hwnas/search/trial_queue.h"
+#include "hwnas/search/worker.h"
 #include "hwnas/text/yaml_format.h"
 
 namespace hwnas::cli {
@@ -31,7 +34,8 @@ struct SearchArgs {
   bool resume = false;
   int trials = 0;
   int64_t seed = -1;
-  std::string store, output;
+  std::string store, study, output;
+  int workers = -1;  // >= 0: the trial queue with this many local workers
   bool quiet = false;
   bool json = false;
 };
@@ -114,12 +118,13 @@ Status save_best(const search::Experiment& e, const search::TrialRecord& best, c
 }
 
 // `hwnas search --json`: what a script needs of the finished search.
-nlohmann::ordered_json search_summary_json(const search::Experiment& e, const search::StrategyResult& result, const search::TrialRecord* best,
+nlohmann::ordered_json search_summary_json(const search::Experiment& e, const search::ExperimentStore& store,
+                                           const search::StrategyResult& result, const search::TrialRecord* best,
                                            const std::optional<search::Metrics>& baseline, const std::vector<search::FailureGroup>& failures) {
   using Json = nlohmann::ordered_json;
   const std::vector<search::TrialRecord>& trials = result.has_final() ? result.final_trials : result.trials;
   Json j;
-  j["store"] = result.has_final() ? search::final_store_path(e.config) : e.config.store;
+  j["store"] = result.has_final() ? search::final_store_path(e.config) : store.path();
   j["space"] = e.space->name();
   j["seed"] = e.config.seed;
   Json objectives = Json::array();
@@ -168,6 +173,30 @@ nlohmann::ordered_json search_summary_json(const search::Experiment& e, const se
   return j;
 }
 
+// The trial queue: `workers` local worker processes until the study is complete, then its trials
+// as the result (the best of a halving study among its full-fidelity trials).
+Result<search::StrategyResult> run_queue(const search::Experiment& e, search::ExperimentStore& store, int workers, Progress& progress) {
+  auto pids = start_local_workers(workers, e.config.store, store.location().study);
+  if (!pids) return pids.error();
+  const int planned = e.config.halving ? e.config.halving->candidates : e.config.trials;
+  const int failed = wait_local_workers(*pids, [&] {
+    auto trials = store.trials();
+    if (!trials) return;
+    int finished = 0;
+    for (const auto& t : *trials) finished += t.status == "done" || t.status == "failed";
+    progress.update(finished, std::max<int64_t>(planned, static_cast<int64_t>(trials->size())), std::to_string(trials->size()) + " trials");
+  });
+  if (failed) return Error{std::to_string(failed) + " of the " + std::to_string(workers) + " local workers failed (their errors are above)"};
+  auto trials = store.trials();
+  if (!trials) return trials.error();
+  search::StrategyResult result;
+  result.trials = std::move(*trials);
+  for (const auto& t : result.trials)
+    if (t.status == "done" && t.feasible && t.fidelity == 1.0 && (result.search_best < 0 || t.cost < result.trials[result.search_best].cost))
+      result.search_best = static_cast<int>(&t - result.trials.data());
+  return result;
+}
+
 int run_search_command(const SearchArgs& args, Streams streams) {
   // No CONFIG: the default; a built-in name ("u55-latency"); else a file.
   auto builtin = search::builtin_search_config_yaml(args.config);
@@ -178,6 +207,7 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   if (args.trials > 0) config->trials = args.trials;
   if (args.seed >= 0) config->seed = static_cast<uint64_t>(args.seed);
   if (!args.store.empty()) config->store = args.store;
+  if (!args.study.empty()) config->study = args.study;
   if (!args.output.empty()) config->output = args.output;
   if (hands_torch_to_exec() && config->needs_libtorch())
     return report_error(*streams.err, exec_with_torch("this search (training, zero-shot or supernet)").message);
@@ -204,6 +234,19 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     if (covers)
       if (Status s = search::check_budgets_reachable(*e.space, *e.cheap_evaluator, e.config.cost_model); !s)
         return report_error(*streams.err, s.error().message);
+  }
+  // The trial queue (workers pull the trials from the store): --workers, or a PostgreSQL store.
+  auto location = search::parse_store_location(e.config.store, e.config.study);
+  if (!location) return report_error(*streams.err, location.error().message);
+  const bool queued = args.workers >= 0 || location->kind == search::StoreLocation::Kind::Postgresql;
+  const int local_workers = args.workers >= 0 ? args.workers : 1;
+  if (queued) {
+    if (e.config.strategy != search::Strategy::Multishot)
+      return report_error(*streams.err, e.config.source + ": strategy " + std::string(search::strategy_name(e.config.strategy)) +
+                                            " runs in one process; the trial queue (--workers, a PostgreSQL store) runs multishot searches");
+    for (const auto& [k, v] : search::queue_meta(search::queue_plan(e.config))) e.meta[k] = v;
+  } else if (e.config.halving && e.config.halving->asynchronous) {
+    return report_error(*streams.err, e.config.source + ": multi_fidelity: schedule: asynchronous (ASHA) runs on the trial queue: add --workers N");
   }
   auto store = search::open_store(e, args.resume);
   if (!store) return report_error(*streams.err, store.error().message);
@@ -242,7 +285,9 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     out << "  estimator: " << e.estimator_file
         << (e.estimator_built ? " (built now for " + e.config.target + " in " + duration_text(e.estimator_build_seconds) + " and saved)" : " (loaded)")
         << "\n";
-  out << "  store: " << e.config.store << (args.resume ? " (resuming)" : "") << "\n";
+  out << "  store: " << store->path() << (args.resume ? " (resuming)" : "")
+      << (queued ? ", trial queue with " + std::to_string(local_workers) + " local worker" + (local_workers == 1 ? "" : "s") : std::string())
+      << "\n";
   // The strategy's libtorch parts: the zero-shot proxy, the supernet (trained now or loaded).
   auto strategy = make_strategy_evaluators(e, args.resume);
   if (!strategy) return report_error(*streams.err, strategy.error().message);
@@ -274,7 +319,18 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     progress.update(p.trials_done, p.trials_total, text, p.eta_s);
   };
   const auto search_start = std::chrono::steady_clock::now();
-  auto result = search::run_strategy(e, strategy->parts, &*store, final_store ? &*final_store : nullptr, on_progress);
+  Result<search::StrategyResult> result = search::StrategyResult{};
+  if (queued) {
+    if (local_workers == 0) {
+      progress.finish();
+      out << "  no local workers: start them with `hwnas worker --store URL --study " << store->location().study
+          << "` (docs/workers.md: SLURM, mpirun, Kubernetes)\n";
+      return kExitSuccess;
+    }
+    result = run_queue(e, *store, local_workers, progress);
+  } else {
+    result = search::run_strategy(e, strategy->parts, &*store, final_store ? &*final_store : nullptr, on_progress);
+  }
   progress.finish();
   if (!result) return report_error(*streams.err, result.error().message);
   for (size_t rung = 0; rung < result->rungs.size(); ++rung)
@@ -314,7 +370,7 @@ int run_search_command(const SearchArgs& args, Streams streams) {
       to << "  " << failures[g].count << " x (first: trial " << failures[g].first_trial << "): " << failures[g].message << "\n";
   };
   const search::TrialRecord* best = result->best();
-  if (args.json) *streams.out << search_summary_json(e, *result, best, baseline_metrics, failures).dump(2) << "\n";
+  if (args.json) *streams.out << search_summary_json(e, *store, *result, best, baseline_metrics, failures).dump(2) << "\n";
   if (done == 0 && !all.empty()) {
     err << "hwnas: error: every one of the " << all.size() << " trials failed; the errors, most frequent first:\n";
     print_failures(err, 5);
@@ -326,7 +382,7 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   }
   if (!best) {
     err << "hwnas: error: no architecture met the budgets (" << done << " trials evaluated; `hwnas trials list "
-        << e.config.store << "` shows each one's metrics)\n";
+        << store->path() << "` shows each one's metrics)\n";
     return kExitFailure;
   }
   const std::vector<search::TrialRecord>& shown = result->has_final() ? result->final_trials : result->trials;
@@ -364,11 +420,51 @@ int run_search_command(const SearchArgs& args, Streams streams) {
 // ---- hwnas trials -----------------------------------------------------------------------
 
 struct TrialsArgs {
-  std::string action, store, format = "csv";
+  std::string action, store, study, format = "csv";
 };
 
+// `hwnas trials workers`: the queue's counts and each worker's progress.
+int print_workers(const search::ExperimentStore& store, const std::vector<search::TrialRecord>& trials, std::ostream& out, std::ostream& err) {
+  auto workers = search::read_workers(store);
+  if (!workers) return report_error(err, workers.error().message);
+  auto now = search::store_now(store);
+  if (!now) return report_error(err, now.error().message);
+  std::map<std::string, int> count;
+  int lost = 0;
+  std::map<std::string, std::string> running;
+  for (const auto& t : trials) {
+    ++count[t.status];
+    lost += t.lost;
+    if (t.status == "running") running[t.worker] += (running[t.worker].empty() ? "" : ",") + std::to_string(t.id);
+  }
+  out << trials.size() << " trials: " << count["done"] << " done, " << count["failed"] << " failed, " << count["running"] << " running, "
+      << count["queued"] << " queued; " << lost << " re-queued after their worker was lost\n";
+  if (workers->empty()) {
+    out << "  no workers have joined (a store of `hwnas search` without --workers)\n";
+    return kExitSuccess;
+  }
+  const double grace = store.meta().count("queue_grace_s") ? std::strtod(store.meta().at("queue_grace_s").c_str(), nullptr) : 30;
+  TextTable table;
+  table.add_column("worker", TextTable::Align::Left);
+  table.add_column("host", TextTable::Align::Left);
+  table.add_column("pid", TextTable::Align::Right);
+  table.add_column("state", TextTable::Align::Left);
+  table.add_column("done", TextTable::Align::Right);
+  table.add_column("failed", TextTable::Align::Right);
+  table.add_column("running", TextTable::Align::Left);
+  table.add_column("last heartbeat", TextTable::Align::Right);
+  for (const auto& w : *workers) {
+    const double age = *now - w.heartbeat_at;
+    const std::string state = w.state == "running" && age > grace ? "lost" : w.state;
+    table.add_row({w.name, w.host, std::to_string(w.pid), state, std::to_string(w.done), std::to_string(w.failed),
+                   running.count(w.name) ? running[w.name] : "-", Progress::duration_text(std::max(0.0, age)) + " ago"});
+  }
+  table.print(out, "  ");
+  return kExitSuccess;
+}
+
 int run_trials_command(const TrialsArgs& args, Streams streams) {
-  auto store = search::ExperimentStore::open(args.store);
+  auto store = search::ExperimentStore::open(args.store, search::ExperimentStore::Access::ReadOnly, args.study);
   if (!store) return report_error(*streams.err, store.error().message);
   auto trials = store->trials();
   if (!trials) return report_error(*streams.err, trials.error().message);
@@ -386,6 +482,7 @@ int run_trials_command(const TrialsArgs& args, Streams streams) {
     print_trials_table(out, *trials, rows, metrics, /*errors=*/true);
     return kExitSuccess;
   }
+  if (args.action == "workers") return print_workers(*store, *trials, out, *streams.err);
   if (args.action == "best") {
     const int best = search::best_trial(*trials);
     if (best < 0) return report_error(*streams.err, args.store + ": no finished trial met the budgets");
@@ -436,7 +533,7 @@ int run_trials_command(const TrialsArgs& args, Streams streams) {
     }
     return kExitSuccess;
   }
-  return report_error(*streams.err, "unknown action '" + args.action + "' (list, best, pareto, export)", kExitUsage);
+  return report_error(*streams.err, "unknown action '" + args.action + "' (list, best, pareto, export, workers)", kExitUsage);
 }
 
 }  // namespace
@@ -449,7 +546,12 @@ void register_search(CLI::App& app, Streams streams) {
   command->add_flag("--resume", args->resume, "continue the search recorded in the store (after a crash or kill)");
   command->add_option("--trials", args->trials, "number of trials (overrides the config)")->check(CLI::PositiveNumber);
   command->add_option("--seed", args->seed, "seed (overrides the config)")->check(CLI::NonNegativeNumber);
-  command->add_option("--store", args->store, "experiment store path (overrides the config)");
+  command->add_option("--store", args->store,
+                      "experiment store: a path, sqlite:///path or postgresql://user@host/db (overrides the config; PostgreSQL runs the trial queue)");
+  command->add_option("--study", args->study, "the study's name in the store (default 'default')");
+  command->add_option("--workers", args->workers,
+                      "run on the trial queue with N local worker processes (0: only create the study; start `hwnas worker`s elsewhere)")
+      ->check(CLI::NonNegativeNumber);
   command->add_option("--output", args->output, "folder for the best architecture (overrides the config)");
   command->add_flag("--quiet", args->quiet, "no progress line");
   command->add_flag("--json", args->json,
@@ -458,8 +560,11 @@ void register_search(CLI::App& app, Streams streams) {
 
   auto targs = std::make_shared<TrialsArgs>();
   CLI::App* trials = app.add_subcommand("trials", "show or export the trials of an experiment store");
-  trials->add_option("action", targs->action, "list | best | pareto | export")->required()->check(CLI::IsMember({"list", "best", "pareto", "export"}));
-  trials->add_option("store", targs->store, "experiment store (SQLite file)")->required();
+  trials->add_option("action", targs->action, "list | best | pareto | export | workers")
+      ->required()
+      ->check(CLI::IsMember({"list", "best", "pareto", "export", "workers"}));
+  trials->add_option("store", targs->store, "experiment store: a SQLite path, sqlite:///path or postgresql://user@host/db")->required();
+  trials->add_option("--study", targs->study, "the study in the store (default 'default')");
   trials->add_option("--format", targs->format, "export format: csv or json")->check(CLI::IsMember({"csv", "json"}));
   trials->callback([targs, streams] { finish(run_trials_command(*targs, streams)); });
 }

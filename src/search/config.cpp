@@ -141,7 +141,9 @@ std::string SearchConfig::fingerprint() const {
        << a.baseline_decay << ":" << a.nsga_population << ":" << a.crossover_probability << ":" << a.mutation_probability << "\n";
   text << "seed=" << seed << "\nfidelity=" << fidelity << "\n";
   // The first rung is drawn among budget-feasible proposals (successive_halving's screen).
-  if (halving) text << "halving=" << halving->candidates << ":" << halving->eta << ":" << halving->min_fidelity << ":screened\n";
+  if (halving)
+    text << "halving=" << halving->candidates << ":" << halving->eta << ":" << halving->min_fidelity << ":screened"
+         << (halving->asynchronous ? ":asynchronous" : "") << "\n";
   if (strategy != Strategy::Multishot) {
     text << "strategy=" << strategy_name(strategy) << "\n";
     if (uses_zero_shot() || strategy == Strategy::ZeroShot)
@@ -197,7 +199,7 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
   if (!root.IsMap()) return Error{r.source() + ": expected a map (space, target, objectives, budgets, algorithm, trials, ...)"};
   try {
     if (Status s = r.check_fields(root, "", {"space", "target", "evaluators", "objectives", "budgets", "reward", "algorithm", "trials", "seed",
-                                       "fidelity", "store", "output", "multi_fidelity", "estimator", "training", "baseline",
+                                       "fidelity", "store", "study", "output", "multi_fidelity", "estimator", "training", "baseline",
                                        "strategy", "zero_shot", "supernet", "hybrid"});
         !s)
       return s.error();
@@ -437,6 +439,11 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
       if (!v) return v.error();
       c.store = *v;
     }
+    if (root["study"]) {
+      auto v = r.text(root["study"], "study");
+      if (!v) return v.error();
+      c.study = *v;
+    }
     if (root["output"]) {
       auto v = r.text(root["output"], "output");
       if (!v) return v.error();
@@ -444,7 +451,7 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
     }
     if (root["multi_fidelity"]) {
       const YAML::Node node = root["multi_fidelity"];
-      if (Status s = r.check_fields(node, "multi_fidelity", {"candidates", "eta", "min_fidelity"}); !s) return s.error();
+      if (Status s = r.check_fields(node, "multi_fidelity", {"candidates", "eta", "min_fidelity", "schedule"}); !s) return s.error();
       HalvingOptions halving;
       if (node["candidates"]) {
         auto v = r.integer(node["candidates"], "multi_fidelity.candidates");
@@ -463,6 +470,13 @@ Result<SearchConfig> parse_search_config(std::string_view text, std::string_view
         if (!v) return v.error();
         if (!(*v > 0 && *v <= 1)) return r.error_at(node["min_fidelity"], "multi_fidelity.min_fidelity", "must be in (0, 1]");
         halving.min_fidelity = *v;
+      }
+      if (node["schedule"]) {
+        auto v = r.text(node["schedule"], "multi_fidelity.schedule");
+        if (!v) return v.error();
+        if (*v != "synchronous" && *v != "asynchronous")
+          return r.error_at(node["schedule"], "multi_fidelity.schedule", "'" + *v + "' is not synchronous or asynchronous (ASHA, with workers)");
+        halving.asynchronous = *v == "asynchronous";
       }
       c.halving = halving;
     }

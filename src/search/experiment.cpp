@@ -137,19 +137,26 @@ Result<ExperimentStore> open_store(const Experiment& experiment, bool resume) {
 }
 
 Result<ExperimentStore> open_store(const Experiment& experiment, bool resume, const std::string& path) {
-  std::error_code ec;
-  if (!resume || !std::filesystem::exists(path, ec)) return ExperimentStore::create(path, experiment.meta);
-  auto store = ExperimentStore::open(path);
+  auto exists = ExperimentStore::exists(path, experiment.config.study);
+  if (!exists) return exists.error();
+  if (!resume || !*exists) return ExperimentStore::create(path, experiment.meta, experiment.config.study);
+  auto store = ExperimentStore::open(path, ExperimentStore::Access::ReadWrite, experiment.config.study);
   if (!store) return store.error();
+  if (Status s = check_store_matches(experiment, *store, "resume"); !s) return s.error();
+  return store;
+}
+
+Status check_store_matches(const Experiment& experiment, const ExperimentStore& store, const std::string& what) {
   for (const char* key : {"space_version", "target_version", "config_fingerprint", "seed", "evaluator_version", "estimator_version"}) {
-    auto it = store->meta().find(key);
-    const std::string stored = it == store->meta().end() ? "(none)" : it->second;
+    auto it = store.meta().find(key);
+    const std::string stored = it == store.meta().end() ? "(none)" : it->second;
     const std::string wanted = experiment.meta.at(key);
     if (stored != wanted)
-      return Error{path + ": cannot resume: its " + key + " is '" + stored + "' but this search's is '" + wanted +
-                   "' (the space, target, evaluators, objectives, algorithm or seed changed; start a new store)"};
+      return Error{store.path() + ": cannot " + what + ": its " + key + " is '" + stored + "' but this search's is '" + wanted +
+                   "' (the space, target, evaluators, objectives, algorithm or seed changed" +
+                   (what == "resume" ? "; start a new store)" : ", or this hwnas is another version)")};
   }
-  return store;
+  return {};
 }
 
 }  // namespace hwnas::search

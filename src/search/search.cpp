@@ -67,6 +67,21 @@ std::vector<Score> recorded_scores(const std::vector<TrialRecord>& trials, const
   return scores;
 }
 
+Observation observation_of(const TrialRecord& record, const CostModel& cost_model) {
+  Observation o;
+  auto arch = parse_arch(record.arch);
+  o.arch = arch ? *arch : space::Architecture{};
+  o.failed = record.status != "done";
+  if (!o.failed) {
+    auto s = cost_model.score(record.metrics);
+    o.failed = !s;
+    o.score = s ? *s : failed_score(cost_model);
+  } else {
+    o.score = failed_score(cost_model);
+  }
+  return o;
+}
+
 int best_trial(const std::vector<TrialRecord>& trials) {
   int best = -1;
   for (size_t i = 0; i < trials.size(); ++i)
@@ -177,20 +192,7 @@ Result<SearchResult> run_search(const space::SearchSpace& space, SearchAlgorithm
   const long max_proposals = static_cast<long>(options.max_proposals_per_trial) * std::max(1, options.trials);
   size_t next_initial = 0;
 
-  auto tell_record = [&](const TrialRecord& record) {
-    Observation o;
-    auto arch = parse_arch(record.arch);
-    o.arch = arch ? *arch : space::Architecture{};
-    o.failed = record.status != "done";
-    if (!o.failed) {
-      auto s = cost_model.score(record.metrics);
-      o.failed = !s;
-      o.score = s ? *s : failed_score(cost_model);
-    } else {
-      o.score = failed_score(cost_model);
-    }
-    algorithm.tell(o);
-  };
+  auto tell_record = [&](const TrialRecord& record) { algorithm.tell(observation_of(record, cost_model)); };
   auto note_progress = [&](const TrialRecord& record) {
     progress.trials_done = static_cast<int>(result.trials.size());
     progress.replayed = result.replayed;

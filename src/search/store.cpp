@@ -1,11 +1,13 @@
-// ExperimentStore: the SQLite file of one experiment (schema version 1), with migration refusal.
+// ExperimentStore: one study in SQLite or PostgreSQL (schema version 2), migration from 1, refusal of newer ones.
 #include "hwnas/search/store.h"
 
-#include <sqlite3.h>
+#include <cstdlib>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "hwnas/search/sql_connection.h"
 
 namespace hwnas::search {
 
@@ -33,115 +35,193 @@ Result<std::vector<int>> parse_arch(const std::string& text) {
 
 namespace {
 
-// A prepared statement that finalizes itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const std::string& sql) { ok_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) == SQLITE_OK; }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  bool ok() const { return ok_; }
-  sqlite3_stmt* get() { return stmt_; }
-  void text(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-  void real(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
-  void integer(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  bool ok_ = false;
-};
-
-std::string column_text(sqlite3_stmt* s, int i) {
-  const unsigned char* t = sqlite3_column_text(s, i);
-  return t ? reinterpret_cast<const char*>(t) : "";
-}
-
-std::string metrics_json(const Metrics& metrics) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, v] : metrics) j[k] = v;
-  return j.dump();
-}
-
+// Schema 2, one text for both dialects.
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS trials (
   id INTEGER PRIMARY KEY,
   arch TEXT NOT NULL,
   key TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
   error TEXT NOT NULL DEFAULT '',
   metrics TEXT NOT NULL DEFAULT '{}',
-  cost REAL,
+  cost DOUBLE PRECISION,
   feasible INTEGER NOT NULL DEFAULT 0,
-  fidelity REAL NOT NULL,
-  seed INTEGER NOT NULL,
-  started_at REAL NOT NULL,
-  finished_at REAL,
-  duration_s REAL
+  fidelity DOUBLE PRECISION NOT NULL,
+  seed BIGINT NOT NULL,
+  started_at DOUBLE PRECISION NOT NULL,
+  finished_at DOUBLE PRECISION,
+  duration_s DOUBLE PRECISION,
+  worker TEXT NOT NULL DEFAULT '',
+  heartbeat_at DOUBLE PRECISION,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lost INTEGER NOT NULL DEFAULT 0,
+  basis TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS workers (
+  name TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  started_at DOUBLE PRECISION NOT NULL,
+  heartbeat_at DOUBLE PRECISION NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0
 );
 )sql";
 
+double real_of(const sql::Value& v) { return v ? std::strtod(v->c_str(), nullptr) : 0.0; }
+int64_t integer_of(const sql::Value& v) { return v ? std::strtoll(v->c_str(), nullptr, 10) : 0; }
+std::string text_of(const sql::Value& v) { return v ? *v : std::string(); }
+
+bool valid_study(const std::string& s) {
+  if (s.empty() || s.size() > 40) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
 }  // namespace
 
-ExperimentStore::~ExperimentStore() {
-  if (db_) sqlite3_close(db_);
+std::string metrics_to_json(const Metrics& metrics) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : metrics) j[k] = v;
+  return j.dump();
 }
 
-ExperimentStore::ExperimentStore(ExperimentStore&& other) noexcept
-    : db_(other.db_), path_(std::move(other.path_)), meta_(std::move(other.meta_)) {
-  other.db_ = nullptr;
-}
-
-ExperimentStore& ExperimentStore::operator=(ExperimentStore&& other) noexcept {
-  if (this != &other) {
-    if (db_) sqlite3_close(db_);
-    db_ = other.db_;
-    other.db_ = nullptr;
-    path_ = std::move(other.path_);
-    meta_ = std::move(other.meta_);
+std::string mask_password(const std::string& text) {
+  std::string s = text;
+  // URL: scheme://user:PASSWORD@host
+  if (const size_t scheme = s.find("://"); scheme != std::string::npos) {
+    const size_t at = s.find('@', scheme + 3);
+    const size_t colon = s.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) s = s.substr(0, colon + 1) + "***" + s.substr(at);
   }
-  return *this;
-}
-
-Status ExperimentStore::exec(const std::string& sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message ? message : "unknown error";
-    sqlite3_free(message);
-    return Error{path_ + ": " + text};
+  // connection string or URL query: password=VALUE
+  for (size_t p = s.find("password="); p != std::string::npos; p = s.find("password=", p + 1)) {
+    const size_t value = p + 9;
+    size_t end = value;
+    while (end < s.size() && s[end] != ' ' && s[end] != '&') ++end;
+    s = s.substr(0, value) + "***" + s.substr(end);
   }
-  return {};
+  return s;
 }
 
-Result<ExperimentStore> ExperimentStore::create(const std::string& path, const std::map<std::string, std::string>& meta) {
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec))
-    return Error{path + ": the experiment store exists already (resume it with --resume, or choose another path)"};
+Result<StoreLocation> parse_store_location(const std::string& text, const std::string& study) {
+  StoreLocation location;
+  location.study = study.empty() ? "default" : study;
+  if (!valid_study(location.study))
+    return Error{"study '" + location.study + "': a study name is 1 to 40 characters of a-z, 0-9 and _"};
+  if (text.empty()) return Error{"experiment store: empty location (a path, sqlite:///path or postgresql://user@host/db)"};
+  auto starts = [&](const char* prefix) { return text.rfind(prefix, 0) == 0; };
+  if (starts("postgresql://") || starts("postgres://") || starts("host=") || starts("dbname=")) {
+    location.kind = StoreLocation::Kind::Postgresql;
+    location.target = text;
+    location.display = mask_password(text) + " (study " + location.study + ")";
+    return location;
+  }
+  if (starts("sqlite://")) {
+    if (!starts("sqlite:///")) return Error{"experiment store '" + text + "': a SQLite URL is sqlite:///relative.db or sqlite:////absolute.db"};
+    location.target = text.substr(10);
+  } else if (text.find("://") != std::string::npos) {
+    return Error{"experiment store '" + mask_password(text) + "': unknown scheme (postgresql:// or sqlite:///, or a bare path)"};
+  } else {
+    location.target = text;
+  }
+  if (location.target.empty()) return Error{"experiment store '" + text + "': no file path"};
+  location.display = location.target;
+  return location;
+}
+
+std::string trial_columns(int schema) {
+  std::string columns = "id, arch, key, status, error, metrics, cost, feasible, fidelity, seed, started_at, finished_at, duration_s";
+  return columns + (schema >= 2 ? ", worker, heartbeat_at, attempts, lost, basis" : ", '', NULL, 0, 0, ''");
+}
+
+Result<TrialRecord> trial_from_row(const std::vector<sql::Value>& row, const std::string& where) {
+  if (row.size() != 18) return Error{where + ": a trial row has " + std::to_string(row.size()) + " columns, not 18"};
+  TrialRecord t;
+  t.id = integer_of(row[0]);
+  t.arch = text_of(row[1]);
+  t.key = text_of(row[2]);
+  t.status = text_of(row[3]);
+  t.error = text_of(row[4]);
+  auto metrics = nlohmann::json::parse(text_of(row[5]), nullptr, false);
+  if (!metrics.is_object()) return Error{where + ": trial " + std::to_string(t.id) + ": metrics are not a JSON object"};
+  for (auto it = metrics.begin(); it != metrics.end(); ++it)
+    if (it.value().is_number()) t.metrics[it.key()] = it.value().get<double>();
+  t.cost = real_of(row[6]);
+  t.feasible = integer_of(row[7]) != 0;
+  t.fidelity = real_of(row[8]);
+  t.seed = static_cast<uint64_t>(integer_of(row[9]));
+  t.started_at = real_of(row[10]);
+  t.finished_at = real_of(row[11]);
+  t.duration_s = real_of(row[12]);
+  t.worker = text_of(row[13]);
+  t.heartbeat_at = real_of(row[14]);
+  t.attempts = static_cast<int>(integer_of(row[15]));
+  t.lost = static_cast<int>(integer_of(row[16]));
+  t.basis = text_of(row[17]);
+  return t;
+}
+
+ExperimentStore::~ExperimentStore() = default;
+ExperimentStore::ExperimentStore(ExperimentStore&& other) noexcept = default;
+ExperimentStore& ExperimentStore::operator=(ExperimentStore&& other) noexcept = default;
+
+Result<ExperimentStore> ExperimentStore::connect(const StoreLocation& location, int mode) {
   ExperimentStore store;
-  store.path_ = path;
-  if (sqlite3_open_v2(path.c_str(), &store.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
-    return Error{path + ": cannot create the experiment store: " + std::string(store.db_ ? sqlite3_errmsg(store.db_) : "out of memory")};
-  sqlite3_busy_timeout(store.db_, 5000);
-  if (Status s = store.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !s) return s.error();
-  if (Status s = store.exec(kSchema); !s) return s.error();
-  if (Status s = store.set_meta("schema_version", std::to_string(kStoreSchemaVersion)); !s) return s.error();
-  for (const auto& [k, v] : meta)
-    if (Status s = store.set_meta(k, v); !s) return s.error();
+  store.location_ = location;
+  const auto open_mode = static_cast<sql::OpenMode>(mode);
+  store.access_ = open_mode == sql::OpenMode::ReadOnly ? Access::ReadOnly : Access::ReadWrite;
+  auto db = location.kind == StoreLocation::Kind::Sqlite
+                ? sql::connect_sqlite(location.target, open_mode)
+                : sql::connect_postgresql(location.target, "hwnas_" + location.study, open_mode, location.display);
+  if (!db) return db.error();
+  store.db_ = std::move(*db);
   return store;
 }
 
-Result<ExperimentStore> ExperimentStore::open(const std::string& path, Access access) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return Error{path + ": no such experiment store"};
-  ExperimentStore store;
-  store.path_ = path;
-  const int flags = access == Access::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-  if (sqlite3_open_v2(path.c_str(), &store.db_, flags, nullptr) != SQLITE_OK)
-    return Error{path + ": cannot open the experiment store: " + std::string(store.db_ ? sqlite3_errmsg(store.db_) : "out of memory")};
-  sqlite3_busy_timeout(store.db_, 5000);  // a search writing it holds its lock for a moment only
-  Statement read(store.db_, "SELECT key, value FROM meta");
-  if (!read.ok()) return Error{path + ": not an hwnas experiment store (no meta table)"};
-  while (sqlite3_step(read.get()) == SQLITE_ROW) store.meta_[column_text(read.get(), 0)] = column_text(read.get(), 1);
+Result<ExperimentStore> ExperimentStore::create(const std::string& location_text, const std::map<std::string, std::string>& meta,
+                                                const std::string& study) {
+  auto location = parse_store_location(location_text, study);
+  if (!location) return location.error();
+  auto store = connect(*location, static_cast<int>(sql::OpenMode::Create));
+  if (!store) return store.error();
+  if (Status s = store->db_->script(kSchema); !s) return s.error();
+  if (Status s = store->set_meta("schema_version", std::to_string(kStoreSchemaVersion)); !s) return s.error();
+  if (Status s = store->set_meta("study", location->study); !s) return s.error();
+  for (const auto& [k, v] : meta)
+    if (Status s = store->set_meta(k, v); !s) return s.error();
+  return store;
+}
+
+Result<bool> ExperimentStore::exists(const std::string& location_text, const std::string& study) {
+  auto location = parse_store_location(location_text, study);
+  if (!location) return location.error();
+  if (location->kind == StoreLocation::Kind::Sqlite) {
+    std::error_code ec;
+    return std::filesystem::exists(location->target, ec);
+  }
+  auto store = connect(*location, static_cast<int>(sql::OpenMode::ReadOnly));
+  if (!store) {
+    if (store.error().message.find("no such study") != std::string::npos) return false;
+    return store.error();
+  }
+  return store->db_->has_table("meta");
+}
+
+Result<ExperimentStore> ExperimentStore::open(const std::string& location_text, Access access, const std::string& study) {
+  auto location = parse_store_location(location_text, study);
+  if (!location) return location.error();
+  auto opened = connect(*location, static_cast<int>(access == Access::ReadOnly ? sql::OpenMode::ReadOnly : sql::OpenMode::ReadWrite));
+  if (!opened) return opened.error();
+  ExperimentStore store = std::move(*opened);
+  const std::string& path = store.path();
+  auto has_meta = store.db_->has_table("meta");
+  if (!has_meta) return has_meta.error();
+  if (!*has_meta) return Error{path + ": not an hwnas experiment store (no meta table)"};
+  if (Status s = store.reload_meta(); !s) return s.error();
   auto version = store.meta_.find("schema_version");
   if (version == store.meta_.end()) return Error{path + ": not an hwnas experiment store (no schema_version)"};
   int schema = 0;
@@ -154,85 +234,93 @@ Result<ExperimentStore> ExperimentStore::open(const std::string& path, Access ac
     return Error{path + ": written by a newer hwnas (store schema version " + std::to_string(schema) + ", this hwnas reads up to " +
                  std::to_string(kStoreSchemaVersion) + "); refusing to open it: upgrade hwnas"};
   if (schema < 1) return Error{path + ": unknown store schema version " + std::to_string(schema)};
+  store.schema_ = schema;
+  if (schema < kStoreSchemaVersion && access == Access::ReadWrite)
+    if (Status s = store.migrate(); !s) return s.error();
+  // A SQLite file holds one study; its name must be the one asked for (when one was).
+  const std::string recorded = store.meta_.count("study") ? store.meta_.at("study") : "default";
+  if (!study.empty() && recorded != location->study)
+    return Error{path + ": holds study '" + recorded + "', not '" + location->study + "'"};
   return store;
 }
 
+Status ExperimentStore::migrate() {
+  // 1 -> 2: the queue's status and columns (SQLite cannot change a CHECK: the table is rebuilt).
+  if (schema_ == 1) {
+    if (Status s = db_->begin_exclusive(); !s) return s;
+    Status s = db_->script(
+        "ALTER TABLE trials RENAME TO trials_v1;" + std::string(kSchema) +
+        "INSERT INTO trials (id, arch, key, status, error, metrics, cost, feasible, fidelity, seed, started_at, finished_at, duration_s) "
+        "SELECT id, arch, key, status, error, metrics, cost, feasible, fidelity, seed, started_at, finished_at, duration_s FROM trials_v1;"
+        "DROP TABLE trials_v1;"
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
+    if (!s) {
+      db_->rollback();
+      return Error{s.error().message + " (migrating the store from schema version 1 to 2)"};
+    }
+    if (Status c = db_->commit(); !c) return c;
+    schema_ = 2;
+    meta_["schema_version"] = "2";
+  }
+  return {};
+}
+
+Result<ExperimentStore> ExperimentStore::reconnect() const {
+  auto store = connect(location_, static_cast<int>(access_ == Access::ReadOnly ? sql::OpenMode::ReadOnly : sql::OpenMode::ReadWrite));
+  if (!store) return store.error();
+  store->schema_ = schema_;
+  store->meta_ = meta_;
+  return store;
+}
+
+Status ExperimentStore::reload_meta() {
+  auto rows = db_->run("SELECT key, value FROM meta");
+  if (!rows) return rows.error();
+  meta_.clear();
+  for (const auto& row : rows->rows) meta_[text_of(row[0])] = text_of(row[1]);
+  return {};
+}
+
 Status ExperimentStore::set_meta(const std::string& key, const std::string& value) {
-  Statement s(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-  if (!s.ok()) return Error{path_ + ": " + sqlite3_errmsg(db_)};
-  s.text(1, key);
-  s.text(2, value);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return Error{path_ + ": " + sqlite3_errmsg(db_)};
+  auto done = db_->run("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", {key, value});
+  if (!done) return done.error();
   meta_[key] = value;
   return {};
 }
 
 Status ExperimentStore::begin_trial(const TrialRecord& trial) {
-  Statement s(db_,
-              "INSERT INTO trials (id, arch, key, status, fidelity, seed, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?) "
-              "ON CONFLICT(id) DO UPDATE SET arch = excluded.arch, key = excluded.key, status = 'running', error = '', "
-              "metrics = '{}', cost = NULL, feasible = 0, fidelity = excluded.fidelity, seed = excluded.seed, "
-              "started_at = excluded.started_at, finished_at = NULL, duration_s = NULL WHERE trials.status = 'running'");
-  if (!s.ok()) return Error{path_ + ": " + sqlite3_errmsg(db_)};
-  s.integer(1, trial.id);
-  s.text(2, trial.arch);
-  s.text(3, trial.key);
-  s.real(4, trial.fidelity);
-  s.integer(5, static_cast<int64_t>(trial.seed));
-  s.real(6, trial.started_at);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return Error{path_ + ": " + sqlite3_errmsg(db_)};
-  if (sqlite3_changes(db_) != 1) return Error{path_ + ": trial " + std::to_string(trial.id) + " is finished already"};
+  auto done = db_->run(
+      "INSERT INTO trials (id, arch, key, status, fidelity, seed, started_at) VALUES ($1, $2, $3, 'running', $4, $5, $6) "
+      "ON CONFLICT (id) DO UPDATE SET arch = excluded.arch, key = excluded.key, status = 'running', error = '', "
+      "metrics = '{}', cost = NULL, feasible = 0, fidelity = excluded.fidelity, seed = excluded.seed, "
+      "started_at = excluded.started_at, finished_at = NULL, duration_s = NULL WHERE trials.status = 'running'",
+      {trial.id, trial.arch, trial.key, trial.fidelity, static_cast<int64_t>(trial.seed), trial.started_at});
+  if (!done) return done.error();
+  if (done->changed != 1) return Error{path() + ": trial " + std::to_string(trial.id) + " is finished already"};
   return {};
 }
 
 Status ExperimentStore::finish_trial(const TrialRecord& trial) {
-  if (trial.status != "done" && trial.status != "failed") return Error{path_ + ": a finished trial is done or failed"};
-  Statement s(db_,
-              "UPDATE trials SET status = ?, error = ?, metrics = ?, cost = ?, feasible = ?, finished_at = ?, duration_s = ? "
-              "WHERE id = ? AND status = 'running'");
-  if (!s.ok()) return Error{path_ + ": " + sqlite3_errmsg(db_)};
-  s.text(1, trial.status);
-  s.text(2, trial.error);
-  s.text(3, metrics_json(trial.metrics));
-  s.real(4, trial.cost);
-  s.integer(5, trial.feasible ? 1 : 0);
-  s.real(6, trial.finished_at);
-  s.real(7, trial.duration_s);
-  s.integer(8, trial.id);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return Error{path_ + ": " + sqlite3_errmsg(db_)};
-  if (sqlite3_changes(db_) != 1) return Error{path_ + ": trial " + std::to_string(trial.id) + " is not running"};
+  if (trial.status != "done" && trial.status != "failed") return Error{path() + ": a finished trial is done or failed"};
+  auto done = db_->run(
+      "UPDATE trials SET status = $1, error = $2, metrics = $3, cost = $4, feasible = $5, finished_at = $6, duration_s = $7 "
+      "WHERE id = $8 AND status = 'running'",
+      {trial.status, trial.error, metrics_to_json(trial.metrics), trial.cost, int64_t{trial.feasible ? 1 : 0}, trial.finished_at,
+       trial.duration_s, trial.id});
+  if (!done) return done.error();
+  if (done->changed != 1) return Error{path() + ": trial " + std::to_string(trial.id) + " is not running"};
   return {};
 }
 
 Result<std::vector<TrialRecord>> ExperimentStore::trials() const {
-  Statement s(db_,
-              "SELECT id, arch, key, status, error, metrics, cost, feasible, fidelity, seed, started_at, finished_at, duration_s "
-              "FROM trials ORDER BY id");
-  if (!s.ok()) return Error{path_ + ": " + sqlite3_errmsg(db_)};
+  auto rows = db_->run("SELECT " + trial_columns(schema_) + " FROM trials ORDER BY id");
+  if (!rows) return rows.error();
   std::vector<TrialRecord> trials;
-  int rc;
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-    TrialRecord t;
-    sqlite3_stmt* row = s.get();
-    t.id = sqlite3_column_int64(row, 0);
-    t.arch = column_text(row, 1);
-    t.key = column_text(row, 2);
-    t.status = column_text(row, 3);
-    t.error = column_text(row, 4);
-    auto metrics = nlohmann::json::parse(column_text(row, 5), nullptr, false);
-    if (!metrics.is_object()) return Error{path_ + ": trial " + std::to_string(t.id) + ": metrics are not a JSON object"};
-    for (auto it = metrics.begin(); it != metrics.end(); ++it)
-      if (it.value().is_number()) t.metrics[it.key()] = it.value().get<double>();
-    t.cost = sqlite3_column_double(row, 6);
-    t.feasible = sqlite3_column_int(row, 7) != 0;
-    t.fidelity = sqlite3_column_double(row, 8);
-    t.seed = static_cast<uint64_t>(sqlite3_column_int64(row, 9));
-    t.started_at = sqlite3_column_double(row, 10);
-    t.finished_at = sqlite3_column_double(row, 11);
-    t.duration_s = sqlite3_column_double(row, 12);
-    trials.push_back(std::move(t));
+  for (const auto& row : rows->rows) {
+    auto t = trial_from_row(row, path());
+    if (!t) return t.error();
+    trials.push_back(std::move(*t));
   }
-  if (rc != SQLITE_DONE) return Error{path_ + ": " + sqlite3_errmsg(db_)};
   return trials;
 }
 

@@ -135,6 +135,8 @@ Result<std::vector<space::Architecture>> best_by_proxy(const Experiment& e, Eval
 Result<StrategyResult> run_strategy(Experiment& e, const StrategyParts& parts, ExperimentStore* store, ExperimentStore* final_store,
                                     const std::function<void(const SearchProgress&)>& on_progress) {
   const SearchConfig& config = e.config;
+  if (config.halving && config.halving->asynchronous)
+    return Error{config.source + ": multi_fidelity: schedule: asynchronous (ASHA) runs on the trial queue (trial_queue.h, hwnas search --workers)"};
   StrategyResult result;
   result.strategy = config.strategy;
   const bool screened_by_proxy = config.strategy == Strategy::Hybrid;

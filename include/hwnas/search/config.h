@@ -56,7 +56,8 @@ struct SearchConfig {
   int trials = 200;
   uint64_t seed = 0;
   double fidelity = 1.0;
-  std::string store = "hwnas-search.db";    // relative paths are relative to the working directory
+  std::string store = "hwnas-search.db";    // a path, sqlite:///path or postgresql://user@host/db (store.h)
+  std::string study;                        // the study in the store ("" : "default"); one per SQLite file
   std::string output = "hwnas-search-out";  // best.yaml, best.onnx, best_arch.yaml
   // multi_fidelity: {candidates, eta, min_fidelity}: successive halving instead of `trials`
   // evaluations at `fidelity` (see successive_halving.h).

@@ -61,5 +61,8 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
 Result<ExperimentStore> open_store(const Experiment& experiment, bool resume);
 // The same at `path` instead of config.store (the final evaluations of run_strategy).
 Result<ExperimentStore> open_store(const Experiment& experiment, bool resume, const std::string& path);
+// That `store` was made by this experiment (space, target, config, seed, evaluator and estimator
+// versions), naming the first that differs; `what` is what the check is for ("resume", "work on it").
+Status check_store_matches(const Experiment& experiment, const ExperimentStore& store, const std::string& what);
 
 }  // namespace hwnas::search

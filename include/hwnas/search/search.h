@@ -98,6 +98,10 @@ std::vector<Score> trial_scores(const std::vector<TrialRecord>& trials, const Co
 // negated), a missing metric +infinity.
 std::vector<Score> recorded_scores(const std::vector<TrialRecord>& trials, const std::vector<Objective>& objectives);
 
+// What an algorithm is told of a finished trial: its architecture and its score under
+// `cost_model` (a failed trial, or one whose metrics do not score, as failed_score).
+Observation observation_of(const TrialRecord& record, const CostModel& cost_model);
+
 // The feasible done trial of least cost; -1 when there is none.
 int best_trial(const std::vector<TrialRecord>& trials);
 

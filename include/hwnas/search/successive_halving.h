@@ -26,6 +26,10 @@ struct HalvingOptions {
   int candidates = 27;          // in the first rung
   int eta = 3;                  // keep 1/eta per rung, multiply the fidelity by eta
   double min_fidelity = 1.0 / 9;  // of the first rung; the last rung runs at 1
+  // Asynchronous successive halving (ASHA, Li et al. 2020): a candidate is promoted as soon as it
+  // is in the top 1/eta of its rung's finished trials, so workers never wait at a rung barrier.
+  // Only the trial queue (trial_queue.h, `hwnas search --workers`) runs it; run_strategy refuses it.
+  bool asynchronous = false;
   uint64_t seed = 0;
   // Screening of the first rung's proposals (its seed is set to `seed` when left 0).
   std::optional<CandidateScreen> screen{};
