@@ -36,6 +36,8 @@ struct SearchArgs {
   int64_t seed = -1;
   std::string store, study, output;
   int workers = -1;  // >= 0: the trial queue with this many local workers
+  double grace_s = 30;
+  int max_attempts = 3;
   bool quiet = false;
   bool json = false;
 };
@@ -244,12 +246,20 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     if (e.config.strategy != search::Strategy::Multishot)
       return report_error(*streams.err, e.config.source + ": strategy " + std::string(search::strategy_name(e.config.strategy)) +
                                             " runs in one process; the trial queue (--workers, a PostgreSQL store) runs multishot searches");
-    for (const auto& [k, v] : search::queue_meta(search::queue_plan(e.config))) e.meta[k] = v;
+    search::QueuePlan plan = search::queue_plan(e.config);
+    plan.grace_s = args.grace_s;
+    plan.max_attempts = args.max_attempts;
+    for (const auto& [k, v] : search::queue_meta(plan)) e.meta[k] = v;
   } else if (e.config.halving && e.config.halving->asynchronous) {
     return report_error(*streams.err, e.config.source + ": multi_fidelity: schedule: asynchronous (ASHA) runs on the trial queue: add --workers N");
   }
   auto store = search::open_store(e, args.resume);
   if (!store) return report_error(*streams.err, store.error().message);
+  // Resumed on the queue: the plan may have grown (--trials, candidates, --grace).
+  if (queued && args.resume)
+    for (const auto& [k, v] : e.meta)
+      if (k.rfind("queue_", 0) == 0)
+        if (Status s = store->set_meta(k, v); !s) return report_error(*streams.err, s.error().message);
   // zero-shot (with training) and supernet evaluate their finalists into a second store.
   const bool has_final_phase = (e.config.strategy == search::Strategy::ZeroShot && e.config.use_training) ||
                                e.config.strategy == search::Strategy::Supernet;
@@ -503,7 +513,8 @@ int run_trials_command(const TrialsArgs& args, Streams streams) {
       for (const auto& t : *trials)
         j["trials"].push_back({{"id", t.id}, {"arch", t.arch}, {"key", t.key}, {"status", t.status}, {"error", t.error},
                                {"metrics", t.metrics}, {"cost", t.cost}, {"feasible", t.feasible}, {"fidelity", t.fidelity},
-                               {"seed", t.seed}, {"started_at", t.started_at}, {"duration_s", t.duration_s}});
+                               {"seed", t.seed}, {"started_at", t.started_at}, {"duration_s", t.duration_s}, {"worker", t.worker},
+                               {"attempts", t.attempts}, {"lost", t.lost}, {"basis", t.basis}});
       out << j.dump(2) << "\n";
       return kExitSuccess;
     }
@@ -552,6 +563,12 @@ void register_search(CLI::App& app, Streams streams) {
   command->add_option("--workers", args->workers,
                       "run on the trial queue with N local worker processes (0: only create the study; start `hwnas worker`s elsewhere)")
       ->check(CLI::NonNegativeNumber);
+  command->add_option("--grace", args->grace_s,
+                      "trial queue: seconds without a heartbeat after which a running trial goes back to the queue (default 30)")
+      ->check(CLI::Range(0.5, 86400.0));
+  command->add_option("--max-attempts", args->max_attempts,
+                      "trial queue: claims of a trial (evaluation errors, lost workers) before it is failed (default 3)")
+      ->check(CLI::Range(1, 100));
   command->add_option("--output", args->output, "folder for the best architecture (overrides the config)");
   command->add_flag("--quiet", args->quiet, "no progress line");
   command->add_flag("--json", args->json,

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -26,7 +27,7 @@ namespace {
 
 struct WorkerArgs {
   std::string store, study, name;
-  double heartbeat_s = 2;
+  double heartbeat_s = -1;  // -1: min(2 s, a third of the study's grace period)
   int max_trials = -1;
   bool quiet = false;
 };
@@ -65,7 +66,7 @@ int run_worker_command(const WorkerArgs& args, Streams streams) {
   search::AlgorithmFactory make_algorithm = [&e] { return search::make_algorithm(e.config.algorithm, *e.space); };
   search::WorkerOptions options;
   options.name = args.name;
-  options.heartbeat_s = args.heartbeat_s;
+  options.heartbeat_s = args.heartbeat_s > 0 ? args.heartbeat_s : std::min(2.0, plan->grace_s / 3);
   options.max_trials = args.max_trials;
   std::ostream& err = *streams.err;
   auto on_trial = [&](const search::TrialRecord& t, const search::WorkerReport& r) {
@@ -76,8 +77,8 @@ int run_worker_command(const WorkerArgs& args, Streams streams) {
   auto report = search::run_worker(*e.space, make_algorithm, *e.evaluator, e.config.cost_model, *store, *plan, options, on_trial);
   if (!report) return report_error(*streams.err, report.error().message);
   const int claims = report->evaluated + report->discarded;
-  if (!args.quiet)
-    *streams.out << "worker " << report->name << ": " << report->evaluated << " trials evaluated (" << report->failed << " failed, "
+  // On the error stream, with the per-trial lines: a log, never mixed into `hwnas search --json`.
+  err << "worker " << report->name << ": " << report->evaluated << " trials evaluated (" << report->failed << " failed, "
                  << report->discarded << " results discarded, " << report->requeued << " lost trials re-queued, " << report->proposed
                  << " proposed), busy " << fixed(report->busy_s, 1) << " s, waiting " << fixed(report->idle_s, 1) << " s, store "
                  << fixed(claims ? 1000 * report->store_s / claims : 0.0, 2) << " ms per trial\n";
@@ -118,7 +119,7 @@ int wait_local_workers(const std::vector<pid_t>& pids, const std::function<void(
       }
     }
     if (on_wait) on_wait();
-    if (left) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (left) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return failed;
 }
@@ -133,7 +134,8 @@ void register_worker(CLI::App& app, Streams streams) {
   command->add_option("--store", args->store, "the study's store: postgresql://user@host/db, sqlite:///path or a path (default: $HWNAS_STORE)");
   command->add_option("--study", args->study, "the study's name (default: $HWNAS_STUDY, else 'default')");
   command->add_option("--name", args->name, "this worker's name in the store (default: $HWNAS_WORKER_NAME, else host:pid)");
-  command->add_option("--heartbeat", args->heartbeat_s, "seconds between heartbeats (default 2; the study's grace period must be longer)")
+  command->add_option("--heartbeat", args->heartbeat_s,
+                      "seconds between heartbeats (default: 2, or a third of the study's grace period when that is shorter)")
       ->check(CLI::PositiveNumber);
   command->add_option("--max-trials", args->max_trials, "stop after this many evaluations")->check(CLI::PositiveNumber);
   command->add_flag("--quiet", args->quiet, "no line per trial");

@@ -170,13 +170,13 @@ Result<NetworkView> view_of(const std::string& name, const space::SearchSpace& s
 
 }  // namespace
 
-Result<ReportData> read_report(const std::string& store_path) {
-  auto store = search::ExperimentStore::open(store_path, search::ExperimentStore::Access::ReadOnly);
+Result<ReportData> read_report(const std::string& store_path, const std::string& study) {
+  auto store = search::ExperimentStore::open(store_path, search::ExperimentStore::Access::ReadOnly, study);
   if (!store) return store.error();
   auto trials = store->trials();
   if (!trials) return trials.error();
   ReportData data;
-  data.store_path = store_path;
+  data.store_path = store->path();  // a URL's password masked
   data.meta = store->meta();
   data.trials = std::move(*trials);
   data.objectives = search::stored_objectives(data.meta);
@@ -219,7 +219,7 @@ void add_networks(ReportData& data, const CollectOptions& options) {
 }
 
 Result<ReportData> collect_report(const std::string& store_path, const CollectOptions& options) {
-  auto data = read_report(store_path);
+  auto data = read_report(store_path, options.study);
   if (data) add_networks(*data, options);
   return data;
 }

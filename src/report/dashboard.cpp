@@ -22,7 +22,7 @@ struct Dashboard::Impl {
   ReportData cached;                           // its best_view, baseline_view and networks_note
 
   Result<ReportData> collect(bool networks) {
-    auto data = read_report(store_path);
+    auto data = read_report(store_path, options.collect.study);
     if (!data || !networks) return data;
     const std::string best_key = data->best >= 0 ? data->trials[static_cast<size_t>(data->best)].key : "";
     std::lock_guard<std::mutex> lock(mutex);
@@ -87,7 +87,7 @@ Dashboard::~Dashboard() { stop(); }
 
 Result<std::unique_ptr<Dashboard>> Dashboard::bind(const std::string& store_path, const DashboardOptions& options) {
   // Fail now, not on the first request, when the store cannot be read.
-  auto store = search::ExperimentStore::open(store_path, search::ExperimentStore::Access::ReadOnly);
+  auto store = search::ExperimentStore::open(store_path, search::ExperimentStore::Access::ReadOnly, options.collect.study);
   if (!store) return store.error();
   auto impl = std::make_unique<Impl>();
   impl->store_path = store_path;

@@ -127,7 +127,7 @@ Result<Experiment> prepare_experiment(const SearchConfig& config, std::unique_pt
       // What `hwnas report` rebuilds the space, target and baseline from (not checked on resume).
       {"config_source", config.source},
       {"config_dir", config.base_dir.empty() ? "" : std::filesystem::absolute(config.base_dir).string()},
-      {"config", config.text},
+      {"config", mask_password(config.text)},  // a store URL written in it keeps its password out
   };
   return e;
 }

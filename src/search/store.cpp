@@ -91,11 +91,13 @@ std::string metrics_to_json(const Metrics& metrics) {
 
 std::string mask_password(const std::string& text) {
   std::string s = text;
-  // URL: scheme://user:PASSWORD@host
-  if (const size_t scheme = s.find("://"); scheme != std::string::npos) {
-    const size_t at = s.find('@', scheme + 3);
-    const size_t colon = s.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) s = s.substr(0, colon + 1) + "***" + s.substr(at);
+  // URLs: scheme://user:PASSWORD@host (the authority ends at '/', whitespace or a quote)
+  for (size_t scheme = s.find("://"); scheme != std::string::npos; scheme = s.find("://", scheme + 3)) {
+    const size_t start = scheme + 3;
+    const size_t end = s.find_first_of("/ \t\n\"'", start);
+    const size_t at = s.rfind('@', end == std::string::npos ? std::string::npos : end);
+    const size_t colon = s.find(':', start);
+    if (at != std::string::npos && at >= start && colon < at) s = s.substr(0, colon + 1) + "***" + s.substr(at);
   }
   // connection string or URL query: password=VALUE
   for (size_t p = s.find("password="); p != std::string::npos; p = s.find("password=", p + 1)) {

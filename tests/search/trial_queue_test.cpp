@@ -218,6 +218,27 @@ TEST_P(StoreBackend, FourWorkersLoseNoTrialAndEachProposalReplaysFromItsBasis) {
   EXPECT_EQ(counted, 40);
 }
 
+TEST_P(StoreBackend, EveryAlgorithmsProposalsReplayFromTheirBasesWithTwoWorkers) {
+  for (const std::string algorithm : {"random", "evolution", "reinforce", "nsga2"}) {
+    QueuePlan plan;
+    plan.trials = 16;
+    plan.seed = 11;
+    study_ += "x";
+    if (GetParam() == "sqlite") location_ += "x";
+    create(plan);
+    run_workers(2, plan, two_objectives(), algorithm, 5);
+    auto trials = open().trials();
+    ASSERT_TRUE(trials.ok());
+    ASSERT_EQ(trials->size(), 16u) << algorithm;
+    for (const auto& t : *trials) {
+      EXPECT_EQ(t.status, "done") << algorithm;
+      auto again = reproduce_proposal(space6(), factory(algorithm), two_objectives(), plan, *trials, t.id);
+      ASSERT_TRUE(again.ok()) << again.error().message;
+      EXPECT_EQ(format_arch(*again), t.arch) << algorithm << " trial " << t.id << " basis " << t.basis;
+    }
+  }
+}
+
 TEST_P(StoreBackend, ALostWorkersTrialIsRequeuedAndCountedThenFailsAfterMaxAttempts) {
   QueuePlan plan;
   plan.trials = 3;
@@ -393,6 +414,8 @@ TEST(StoreLocation, UrlsPathsAndMaskedPasswords) {
   EXPECT_EQ(pg->display, "postgresql://nas:***@db.example:5432/hwnas (study u55)");
   EXPECT_EQ(mask_password("host=db password=s3cret dbname=x"), "host=db password=*** dbname=x");
   EXPECT_EQ(mask_password("postgresql://nas@db/x?password=s3cret&sslmode=require"), "postgresql://nas@db/x?password=***&sslmode=require");
+  EXPECT_EQ(mask_password("space: s.yaml\nstore: postgresql://u:pw@h:1/db # shared\nurl: http://x.org/a@b\n"),
+            "space: s.yaml\nstore: postgresql://u:***@h:1/db # shared\nurl: http://x.org/a@b\n");
   auto relative = parse_store_location("sqlite:///runs/a.db");
   ASSERT_TRUE(relative.ok());
   EXPECT_EQ(relative->target, "runs/a.db");

@@ -70,6 +70,8 @@ struct CollectOptions {
   std::string config_file{};
   // Cost networks only on simulated targets (a measured target would run the networks now).
   bool simulated_only = true;
+  // The study in the store ("": "default"; docs/workers.md).
+  std::string study{};
 };
 
 // Reads the store (read-only) and rebuilds the networks. An Error for a store that cannot be
@@ -78,7 +80,7 @@ struct CollectOptions {
 Result<ReportData> collect_report(const std::string& store_path, const CollectOptions& options = {});
 // The store's part alone: trials, meta, objectives, baseline metrics, best and front (what
 // collect_report reads before it rebuilds the networks; the dashboard's cheap path).
-Result<ReportData> read_report(const std::string& store_path);
+Result<ReportData> read_report(const std::string& store_path, const std::string& study = "");
 // Rebuilds data's best and baseline networks (best_view, baseline_view, networks_note).
 void add_networks(ReportData& data, const CollectOptions& options);
 
