@@ -193,28 +193,47 @@ def asha(args, hwnas):
     estimator = os.path.abspath(args.estimator)
     if not os.path.exists(estimator):
         sys.exit(f"{estimator}: no estimator file (scripts/demo builds ethos-u55-256.estimator.json; or --estimator FILE)")
+    def run(seed, schedule, candidates, worker_time=None):
+        work = tempfile.mkdtemp(prefix="hwnas-asha-")
+        config = os.path.join(work, "search.yaml")
+        with open(config, "w") as f:
+            f.write(FASHION_MNIST.format(estimator=estimator, candidates=candidates, schedule=schedule, seed=seed, work=work))
+        command = [hwnas, "search", config, "--store", os.path.join(work, "s.db"), "--workers", str(args.asha_workers), "--quiet", "--json"]
+        if worker_time:
+            command += ["--worker-time", f"{worker_time:.3f}"]
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        shutil.rmtree(work, ignore_errors=True)
+        if done.returncode != 0:
+            sys.exit(f"hwnas search ({schedule}) failed:\n{done.stderr}")
+        summary = json.loads(done.stdout)
+        busy = sum(float(x) for x in re.findall(r"busy ([0-9.]+) s", done.stderr))
+        idle = sum(float(x) for x in re.findall(r"waiting ([0-9.]+) s", done.stderr))
+        return summary, wall, busy, idle
+
+    results = {}
     for seed in args.seeds:
-        for schedule in ["synchronous", "asynchronous"]:
-            work = tempfile.mkdtemp(prefix="hwnas-asha-")
-            config = os.path.join(work, "search.yaml")
-            with open(config, "w") as f:
-                f.write(FASHION_MNIST.format(estimator=estimator, candidates=args.candidates, schedule=schedule, seed=seed, work=work))
-            start = time.perf_counter()
-            done = subprocess.run([hwnas, "search", config, "--store", os.path.join(work, "s.db"), "--workers", str(args.asha_workers),
-                                   "--quiet", "--json"], capture_output=True, text=True)
-            wall = time.perf_counter() - start
-            if done.returncode != 0:
-                sys.exit(f"hwnas search ({schedule}) failed:\n{done.stderr}")
-            summary = json.loads(done.stdout)
-            busy = sum(float(x) for x in re.findall(r"busy ([0-9.]+) s", done.stderr))
-            idle = sum(float(x) for x in re.findall(r"waiting ([0-9.]+) s", done.stderr))
+        sync = run(seed, "synchronous", args.candidates)
+        rows = [("synchronous", sync),
+                ("ASHA, same candidates", run(seed, "asynchronous", args.candidates)),
+                # ASHA as it is meant to run: an open-ended first rung, stopped at SHA's worker time.
+                ("ASHA, equal worker time", run(seed, "asynchronous", 100000, worker_time=sync[2]))]
+        for name, (summary, wall, busy, idle) in rows:
             best = summary["best"]
             accuracy = best["metrics"]["accuracy"] if best else float("nan")
             latency = best["metrics"].get("latency_us", float("nan")) if best else float("nan")
-            print(f"  seed {seed} {schedule:12s}: {summary['counts']['trials']} trials in {wall:6.1f} s wall, worker time "
-                  f"{busy + idle:6.1f} s ({100 * idle / max(busy + idle, 1e-9):4.1f} % waiting); best accuracy {100 * accuracy:.2f} % "
-                  f"at {latency:.0f} us (short training: a search signal)", flush=True)
-            shutil.rmtree(work, ignore_errors=True)
+            results.setdefault(name, []).append((accuracy, latency, busy, idle / max(busy + idle, 1e-9), wall))
+            print(f"  seed {seed} {name:24s}: {summary['counts']['trials']:3d} trials in {wall:6.1f} s wall, evaluating {busy:6.1f} s, "
+                  f"waiting {100 * idle / max(busy + idle, 1e-9):4.1f} % of worker time; best accuracy {100 * accuracy:.2f} % at "
+                  f"{latency:.0f} us", flush=True)
+    if len(args.seeds) > 1:
+        print(f"  mean over seeds {','.join(map(str, args.seeds))} (accuracy after the search's short training: a search signal):")
+        for name, values in results.items():
+            acc = [v[0] for v in values]
+            print(f"    {name:24s}: best accuracy {100 * statistics.mean(acc):.2f} +- {100 * statistics.stdev(acc):.2f} %, latency "
+                  f"{statistics.mean(v[1] for v in values):.0f} us, evaluating {statistics.mean(v[2] for v in values):.1f} s, waiting "
+                  f"{100 * statistics.mean(v[3] for v in values):.1f} %, wall {statistics.mean(v[4] for v in values):.1f} s")
 
 
 def descendants(pid):

@@ -38,6 +38,7 @@ struct SearchArgs {
   int workers = -1;  // >= 0: the trial queue with this many local workers
   double grace_s = 30;
   int max_attempts = 3;
+  double worker_time_s = 0;
   bool quiet = false;
   bool json = false;
 };
@@ -249,6 +250,7 @@ int run_search_command(const SearchArgs& args, Streams streams) {
     search::QueuePlan plan = search::queue_plan(e.config);
     plan.grace_s = args.grace_s;
     plan.max_attempts = args.max_attempts;
+    plan.worker_time_s = args.worker_time_s;
     for (const auto& [k, v] : search::queue_meta(plan)) e.meta[k] = v;
   } else if (e.config.halving && e.config.halving->asynchronous) {
     return report_error(*streams.err, e.config.source + ": multi_fidelity: schedule: asynchronous (ASHA) runs on the trial queue: add --workers N");
@@ -569,6 +571,9 @@ void register_search(CLI::App& app, Streams streams) {
   command->add_option("--max-attempts", args->max_attempts,
                       "trial queue: claims of a trial (evaluation errors, lost workers) before it is failed (default 3)")
       ->check(CLI::Range(1, 100));
+  command->add_option("--worker-time", args->worker_time_s,
+                      "trial queue: propose nothing more once the finished trials' evaluation times sum to this many seconds")
+      ->check(CLI::PositiveNumber);
   command->add_option("--output", args->output, "folder for the best architecture (overrides the config)");
   command->add_flag("--quiet", args->quiet, "no progress line");
   command->add_flag("--json", args->json,

@@ -68,6 +68,7 @@ int run_worker_command(const WorkerArgs& args, Streams streams) {
   options.name = args.name;
   options.heartbeat_s = args.heartbeat_s > 0 ? args.heartbeat_s : std::min(2.0, plan->grace_s / 3);
   options.max_trials = args.max_trials;
+  options.screen = e.cheap_evaluator;  // a halving study's first rung: budget-feasible candidates only
   std::ostream& err = *streams.err;
   auto on_trial = [&](const search::TrialRecord& t, const search::WorkerReport& r) {
     if (args.quiet) return;

@@ -29,7 +29,7 @@ std::string new_basis(const std::vector<int64_t>& told, const std::vector<int64_
 // id); keys of `pending` trials and of finished ones at this fidelity are not proposed again.
 Result<Proposal> algorithm_proposal(const space::SearchSpace& space, const AlgorithmFactory& make_algorithm, const CostModel& cost_model,
                                     const QueuePlan& plan, const std::vector<const TrialRecord*>& told,
-                                    const std::vector<const TrialRecord*>& pending, int64_t id, double fidelity) {
+                                    const std::vector<const TrialRecord*>& pending, int64_t id, double fidelity, Evaluator* cheap) {
   auto algorithm = make_algorithm();
   if (!algorithm) return algorithm.error();
   std::map<std::string, const TrialRecord*> known;
@@ -45,6 +45,25 @@ Result<Proposal> algorithm_proposal(const space::SearchSpace& space, const Algor
     if (same_fidelity(t->fidelity, fidelity)) pending_keys.insert(t->key);
   }
   std::mt19937_64 rng(proposal_seed(plan.seed, id));
+  auto proposal = [&](space::Architecture arch) {
+    Proposal p;
+    p.kind = Proposal::Kind::New;
+    p.arch = std::move(arch);
+    p.fidelity = fidelity;
+    p.basis = new_basis(told_ids, pending_ids);
+    return p;
+  };
+  if (cheap) {  // the first budget-feasible proposal not known or pending (over-budget ones are told, as screen.h does)
+    CandidateScreen screen{.cheap = cheap, .max_draws = 20 * plan.max_proposals_per_trial, .seed = plan.seed};
+    ScreenReport report;
+    auto chosen = screen_proposals(space, **algorithm, cost_model, screen, 1, rng,
+                                   [&](const std::string& key) { return known.count(key) > 0 || pending_keys.count(key) > 0; }, report);
+    if (!chosen) return chosen.error();
+    if (!chosen->empty()) return proposal(std::move(chosen->front().arch));
+    Proposal p;
+    p.kind = Proposal::Kind::Exhausted;
+    return p;
+  }
   for (int i = 0; i < plan.max_proposals_per_trial; ++i) {
     space::Architecture arch = (*algorithm)->ask(rng);
     const std::string key = space.canonical_key(arch);
@@ -55,12 +74,7 @@ Result<Proposal> algorithm_proposal(const space::SearchSpace& space, const Algor
       continue;
     }
     if (pending_keys.count(key)) continue;
-    Proposal p;
-    p.kind = Proposal::Kind::New;
-    p.arch = std::move(arch);
-    p.fidelity = fidelity;
-    p.basis = new_basis(told_ids, pending_ids);
-    return p;
+    return proposal(std::move(arch));
   }
   Proposal p;
   p.kind = Proposal::Kind::Exhausted;
@@ -94,6 +108,7 @@ std::map<std::string, std::string> queue_meta(const QueuePlan& plan) {
       {"queue_max_attempts", std::to_string(plan.max_attempts)},
       {"queue_grace_s", number(plan.grace_s)},
       {"queue_max_proposals_per_trial", std::to_string(plan.max_proposals_per_trial)},
+      {"queue_worker_time_s", number(plan.worker_time_s)},
       {"queue_schedule", !plan.halving ? "none" : plan.halving->asynchronous ? "asynchronous" : "synchronous"},
   };
   if (plan.halving) {
@@ -132,6 +147,11 @@ Result<QueuePlan> queue_plan_from_meta(const std::map<std::string, std::string>&
   auto proposals = get("queue_max_proposals_per_trial");
   if (!proposals) return proposals.error();
   plan.max_proposals_per_trial = static_cast<int>(*proposals);
+  if (meta.count("queue_worker_time_s")) {
+    auto budget = get("queue_worker_time_s");
+    if (!budget) return budget.error();
+    plan.worker_time_s = *budget;
+  }
   const std::string schedule = meta.count("queue_schedule") ? meta.at("queue_schedule") : "none";
   if (schedule != "none") {
     HalvingOptions h;
@@ -178,7 +198,7 @@ std::vector<size_t> promotion_order(const std::vector<TrialRecord>& rung, const 
 }
 
 Result<Proposal> next_proposal(const space::SearchSpace& space, const AlgorithmFactory& make_algorithm, const CostModel& cost_model,
-                               const QueuePlan& plan, const std::vector<TrialRecord>& trials, bool exhausted) {
+                               const QueuePlan& plan, const std::vector<TrialRecord>& trials, bool exhausted, Evaluator* cheap) {
   const int64_t id = static_cast<int64_t>(trials.size());
   std::vector<const TrialRecord*> told, pending;
   for (const TrialRecord& t : trials) (finished(t) ? told : pending).push_back(&t);
@@ -187,9 +207,14 @@ Result<Proposal> next_proposal(const space::SearchSpace& space, const AlgorithmF
     p.kind = pending.empty() ? Proposal::Kind::Complete : Proposal::Kind::Wait;
     return p;
   };
+  if (plan.worker_time_s > 0) {
+    double spent = 0;
+    for (const TrialRecord* t : told) spent += t->duration_s;
+    if (spent >= plan.worker_time_s) return idle();
+  }
   if (!plan.halving) {
     if (exhausted || static_cast<int>(trials.size()) >= plan.trials) return idle();
-    return algorithm_proposal(space, make_algorithm, cost_model, plan, told, pending, id, plan.fidelity);
+    return algorithm_proposal(space, make_algorithm, cost_model, plan, told, pending, id, plan.fidelity, nullptr);
   }
   const HalvingOptions& h = *plan.halving;
   const std::vector<double> fidelities = halving_fidelities(h.min_fidelity, h.eta);
@@ -231,13 +256,13 @@ Result<Proposal> next_proposal(const space::SearchSpace& space, const AlgorithmF
     }
   }
   if (!exhausted && rungs[0].size() < static_cast<size_t>(h.candidates))
-    return algorithm_proposal(space, make_algorithm, cost_model, plan, told, pending, id, fidelities[0]);
+    return algorithm_proposal(space, make_algorithm, cost_model, plan, told, pending, id, fidelities[0], cheap);
   return idle();
 }
 
 Result<space::Architecture> reproduce_proposal(const space::SearchSpace& space, const AlgorithmFactory& make_algorithm,
                                                const CostModel& cost_model, const QueuePlan& plan, const std::vector<TrialRecord>& trials,
-                                               int64_t id) {
+                                               int64_t id, Evaluator* cheap) {
   if (id < 0 || id >= static_cast<int64_t>(trials.size())) return Error{"trial " + std::to_string(id) + ": no such trial"};
   const TrialRecord& trial = trials[id];
   auto by_id = [&](int64_t i) -> const TrialRecord* { return i >= 0 && i < static_cast<int64_t>(trials.size()) ? &trials[i] : nullptr; };
@@ -257,7 +282,7 @@ Result<space::Architecture> reproduce_proposal(const space::SearchSpace& space, 
     if (const TrialRecord* t = by_id(i)) told.push_back(t);
   for (int64_t i : *pending_ids)
     if (const TrialRecord* t = by_id(i)) pending.push_back(t);
-  auto p = algorithm_proposal(space, make_algorithm, cost_model, plan, told, pending, id, trial.fidelity);
+  auto p = algorithm_proposal(space, make_algorithm, cost_model, plan, told, pending, id, trial.fidelity, plan.halving ? cheap : nullptr);
   if (!p) return p.error();
   if (p->kind != Proposal::Kind::New) return Error{"trial " + std::to_string(id) + ": its basis gives no proposal"};
   return p->arch;

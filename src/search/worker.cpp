@@ -97,7 +97,8 @@ class Heartbeat {
 // and the proposal's kind when there was nothing to claim.
 Result<std::pair<Claim, Proposal::Kind>> claim_next(ExperimentStore& store, const space::SearchSpace& space,
                                                     const AlgorithmFactory& make_algorithm, const CostModel& cost_model,
-                                                    const QueuePlan& plan, const std::string& worker, WorkerReport& report) {
+                                                    const QueuePlan& plan, const std::string& worker, Evaluator* screen,
+                                                    WorkerReport& report) {
   sql::Connection& db = store.connection();
   if (Status s = db.begin_exclusive(); !s) return s.error();
   auto fail = [&](const Error& e) -> Result<std::pair<Claim, Proposal::Kind>> {
@@ -149,7 +150,7 @@ Result<std::pair<Claim, Proposal::Kind>> claim_next(ExperimentStore& store, cons
     auto exhausted_meta = db.run("SELECT value FROM meta WHERE key = 'queue_exhausted'");
     if (!exhausted_meta) return fail(exhausted_meta.error());
     const bool exhausted = !exhausted_meta->rows.empty();
-    auto proposal = next_proposal(space, make_algorithm, cost_model, plan, trials, exhausted);
+    auto proposal = next_proposal(space, make_algorithm, cost_model, plan, trials, exhausted, screen);
     if (!proposal) return fail(proposal.error());
     kind = proposal->kind;
     if (kind == Proposal::Kind::Exhausted) {
@@ -208,7 +209,7 @@ Result<WorkerReport> run_worker(const space::SearchSpace& space, const Algorithm
 
   while (options.max_trials < 0 || report.evaluated < options.max_trials) {
     const double t0 = monotonic_s();
-    auto next = claim_next(store, space, make_algorithm, cost_model, plan, report.name, report);
+    auto next = claim_next(store, space, make_algorithm, cost_model, plan, report.name, options.screen, report);
     report.store_s += monotonic_s() - t0;
     if (!next) return next.error();
     auto& [claim, kind] = *next;

@@ -359,6 +359,56 @@ TEST_P(StoreBackend, AshaPromotesWithoutABarrierByNonDominatedRank) {
   EXPECT_GT((*serial)[3].fidelity, (*serial)[0].fidelity) << "trial 3 is a promotion";
 }
 
+TEST_P(StoreBackend, AWorkerTimeBudgetStopsTheProposals) {
+  QueuePlan plan;
+  plan.trials = 1000;
+  plan.worker_time_s = 0.2;  // 20 ms trials: about 10 of them
+  create(plan);
+  run_workers(2, plan, two_objectives(), "random", 20);
+  auto trials = open().trials();
+  ASSERT_TRUE(trials.ok());
+  double spent = 0;
+  for (const auto& t : *trials) spent += t.duration_s;
+  EXPECT_GE(spent, 0.2);
+  EXPECT_LT(trials->size(), 20u) << "at most one more trial per worker after the budget is spent";
+  EXPECT_GE(trials->size(), 5u);
+}
+
+TEST(TrialQueue, AHalvingStudysFirstRungIsDrawnAmongBudgetFeasibleProposals) {
+  CostModel model = two_objectives();
+  model.budgets = {{"g", 12}};
+  QueuePlan plan;
+  plan.seed = 2;
+  plan.halving = HalvingOptions{.candidates = 9, .eta = 3, .min_fidelity = 1.0 / 9, .asynchronous = true};
+  testing::SyntheticEvaluator cheap(kChoices), evaluator(kChoices);
+  // One worker's study, proposal by proposal, without a store.
+  std::vector<TrialRecord> trials;
+  for (int guard = 0; guard < 100; ++guard) {
+    auto p = next_proposal(space6(), factory("evolution"), model, plan, trials, false, &cheap);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    if (p->kind != Proposal::Kind::New && p->kind != Proposal::Kind::Promotion) break;
+    TrialRecord t;
+    t.id = static_cast<int64_t>(trials.size());
+    t.arch = format_arch(p->arch);
+    t.key = space6().canonical_key(p->arch);
+    t.fidelity = p->fidelity;
+    t.basis = p->basis;
+    t.status = "done";
+    t.metrics = *evaluator.evaluate({.space = space6(), .arch = p->arch});
+    trials.push_back(t);
+  }
+  int first_rung = 0;
+  for (const auto& t : trials) {
+    if (t.fidelity != 1.0 / 9) continue;
+    ++first_rung;
+    EXPECT_LE(t.metrics.at("g"), 12) << "trial " << t.id << " is over the budget the screen enforces";
+    auto again = reproduce_proposal(space6(), factory("evolution"), model, plan, trials, t.id, &cheap);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(format_arch(*again), t.arch);
+  }
+  EXPECT_EQ(first_rung, 9);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreBackend, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
@@ -392,6 +442,7 @@ TEST(TrialQueue, ThePlanRoundTripsThroughTheStoresMeta) {
   plan.fidelity = 0.25;
   plan.seed = 123456789012ull;
   plan.grace_s = 7.5;
+  plan.worker_time_s = 3600;
   plan.halving = HalvingOptions{.candidates = 27, .eta = 3, .min_fidelity = 1.0 / 9, .asynchronous = true};
   auto back = queue_plan_from_meta(queue_meta(plan), "s");
   ASSERT_TRUE(back.ok()) << back.error().message;
@@ -399,6 +450,7 @@ TEST(TrialQueue, ThePlanRoundTripsThroughTheStoresMeta) {
   EXPECT_EQ(back->fidelity, 0.25);
   EXPECT_EQ(back->seed, 123456789012ull);
   EXPECT_EQ(back->grace_s, 7.5);
+  EXPECT_EQ(back->worker_time_s, 3600);
   ASSERT_TRUE(back->halving.has_value());
   EXPECT_TRUE(back->halving->asynchronous);
   EXPECT_EQ(back->halving->min_fidelity, 1.0 / 9);

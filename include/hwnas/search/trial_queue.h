@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "hwnas/search/screen.h"
 #include "hwnas/search/search.h"
 #include "hwnas/search/config.h"
 
@@ -33,6 +34,9 @@ struct QueuePlan {
   int max_attempts = 3;           // claims of a trial (evaluation errors and lost workers) before it fails
   double grace_s = 30;            // a running trial whose heartbeat is older is re-queued
   int max_proposals_per_trial = 50;
+  // > 0: no new trial (or promotion) once the finished trials' evaluation times sum to this many
+  // seconds: a budget of worker time, e.g. for ASHA with an open-ended first rung.
+  double worker_time_s = 0;
 };
 
 // The plan of `config` (trials, fidelity, seed, multi_fidelity).
@@ -56,15 +60,19 @@ struct Proposal {
 
 // The next trial of the study whose trials are `trials` (every status, by id; the new one gets
 // id trials.size()). `exhausted`: an earlier proposal found the space exhausted (no new rung-0
-// candidates; promotions go on).
+// candidates; promotions go on). With rungs and a `cheap` evaluator (latency, memory: the
+// hardware or the estimator), a new rung-0 candidate is drawn among the proposals that meet the
+// budgets by its metrics, as successive halving's screen draws its first rung (screen.h; up to
+// 20 x max_proposals_per_trial draws), so the workers train no network the gate would reject.
 Result<Proposal> next_proposal(const space::SearchSpace& space, const AlgorithmFactory& make_algorithm, const CostModel& cost_model,
-                               const QueuePlan& plan, const std::vector<TrialRecord>& trials, bool exhausted);
+                               const QueuePlan& plan, const std::vector<TrialRecord>& trials, bool exhausted,
+                               Evaluator* cheap = nullptr);
 
 // The proposal of trial `id` recomputed from the trials listed in its basis (its New
 // architecture; a promotion's is its source's). For checking reproducibility.
 Result<space::Architecture> reproduce_proposal(const space::SearchSpace& space, const AlgorithmFactory& make_algorithm,
                                                const CostModel& cost_model, const QueuePlan& plan, const std::vector<TrialRecord>& trials,
-                                               int64_t id);
+                                               int64_t id, Evaluator* cheap = nullptr);
 
 // The generator seed of trial `id`'s proposal (distinct from its evaluation seed, trial_seed).
 uint64_t proposal_seed(uint64_t search_seed, int64_t id);

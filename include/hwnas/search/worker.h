@@ -25,6 +25,9 @@ struct WorkerOptions {
   double heartbeat_s = 2;    // how often the running trial's heartbeat is written
   double poll_s = 0.25;      // how long to wait when every remaining trial is running elsewhere
   int max_trials = -1;       // stop after this many evaluations (-1: until the plan is complete)
+  // The cheap evaluator that screens new rung-0 candidates against the budgets (next_proposal);
+  // null: none. Experiment::cheap_evaluator.
+  Evaluator* screen = nullptr;
 };
 
 struct WorkerReport {
