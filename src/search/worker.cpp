@@ -16,16 +16,15 @@ namespace {
 
 double monotonic_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-std::string default_worker_name() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return std::string(host[0] ? host : "host") + ":" + std::to_string(getpid());
-}
-
 std::string host_name() {
   char host[256] = {0};
   if (gethostname(host, sizeof host - 1) != 0) return "";
   return host;
+}
+
+std::string default_worker_name() {
+  const std::string host = host_name();
+  return (host.empty() ? "host" : host) + ":" + std::to_string(getpid());
 }
 
 Result<double> now_of(sql::Connection& db) {
