@@ -1,13 +1,16 @@
 // The experiment store: trials round-trip, resume after a stop or a kill reproduces the
-// uninterrupted run with no trial lost or evaluated twice, and newer files are refused.
+// uninterrupted run with no trial lost or evaluated twice (on SQLite and on PostgreSQL), and
+// newer files are refused.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 
+#include "../common/postgres_cluster.h"
 #include "hwnas/search/search.h"
 #include "synthetic.h"
 
@@ -143,20 +146,43 @@ TEST(ExperimentStore, RefusesAFileFromANewerHwnas) {
   EXPECT_FALSE(ExperimentStore::open(fresh_path("missing.db").string()).ok());
 }
 
-TEST(Resume, StopAndResumeEqualsAnUninterruptedRun) {
+// The resume tests on both backends: a fresh SQLite file, or a fresh study in the PostgreSQL
+// server of this test program (scripts/pg-cluster).
+class ResumeOn : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgresql") {
+      ASSERT_FALSE(test_support::postgres_url().empty()) << test_support::postgres_error();
+    }
+  }
+  struct Place {
+    std::string location, study;
+  };
+  Place fresh(const std::string& name) const {
+    std::string study;
+    for (char c : name) study += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    study = "r" + std::to_string(getpid()) + "_" + study;
+    if (GetParam() == "postgresql") return {test_support::postgres_url(), study};
+    return {fresh_path(name + ".db").string(), ""};
+  }
+  static Result<ExperimentStore> create(const Place& p) { return ExperimentStore::create(p.location, {}, p.study); }
+  static Result<ExperimentStore> open(const Place& p) { return ExperimentStore::open(p.location, ExperimentStore::Access::ReadWrite, p.study); }
+};
+
+TEST_P(ResumeOn, StopAndResumeEqualsAnUninterruptedRun) {
   for (const std::string algorithm : {"evolution", "reinforce", "nsga2", "random"}) {
-    const fs::path whole_path = fresh_path("whole-" + algorithm + ".db");
-    const fs::path split_path = fresh_path("split-" + algorithm + ".db");
-    auto whole_store = ExperimentStore::create(whole_path.string(), {});
+    const Place whole_path = fresh("whole_" + algorithm);
+    const Place split_path = fresh("split_" + algorithm);
+    auto whole_store = create(whole_path);
     ASSERT_TRUE(whole_store.ok());
     const SearchRun whole = search(algorithm, &*whole_store, 40);
     {
-      auto store = ExperimentStore::create(split_path.string(), {});
+      auto store = create(split_path);
       ASSERT_TRUE(store.ok());
       const SearchRun first = search(algorithm, &*store, 17);  // "crash" after 17 trials
       EXPECT_EQ(first.evaluations, 17);
     }
-    auto store = ExperimentStore::open(split_path.string());
+    auto store = open(split_path);
     ASSERT_TRUE(store.ok());
     const SearchRun resumed = search(algorithm, &*store, 40);
     EXPECT_EQ(resumed.result.replayed, 17) << algorithm;
@@ -168,13 +194,13 @@ TEST(Resume, StopAndResumeEqualsAnUninterruptedRun) {
   }
 }
 
-TEST(Resume, AfterTheProcessIsKilledInTheMiddleOfATrial) {
-  const fs::path path = fresh_path("killed.db");
+TEST_P(ResumeOn, AfterTheProcessIsKilledInTheMiddleOfATrial) {
+  const Place path = fresh("killed");
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     // The child searches until its evaluator kills it during the 13th evaluation.
-    auto store = ExperimentStore::create(path.string(), {});
+    auto store = create(path);
     if (!store.ok()) _exit(3);
     static const space::SearchSpace space = testing::synthetic_space(8, kChoices);
     KillingEvaluator evaluator(13);
@@ -193,7 +219,7 @@ TEST(Resume, AfterTheProcessIsKilledInTheMiddleOfATrial) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
 
-  auto store = ExperimentStore::open(path.string());
+  auto store = open(path);
   ASSERT_TRUE(store.ok()) << store.error().message;
   auto before = store->trials();
   ASSERT_TRUE(before.ok());
@@ -208,9 +234,9 @@ TEST(Resume, AfterTheProcessIsKilledInTheMiddleOfATrial) {
   expect_same_trials(whole.result.trials, resumed.result.trials, "killed and resumed");
 }
 
-TEST(Resume, ADifferentSeedDoesNotReplay) {
-  const fs::path path = fresh_path("seed.db");
-  auto store = ExperimentStore::create(path.string(), {});
+TEST_P(ResumeOn, ADifferentSeedDoesNotReplay) {
+  const Place path = fresh("seed");
+  auto store = create(path);
   ASSERT_TRUE(store.ok());
   (void)search("evolution", &*store, 5, 11);
   static const space::SearchSpace space = testing::synthetic_space(8, kChoices);
@@ -223,6 +249,8 @@ TEST(Resume, ADifferentSeedDoesNotReplay) {
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("does not replay"), std::string::npos) << result.error().message;
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ResumeOn, ::testing::Values("sqlite", "postgresql"), [](const auto& info) { return info.param; });
 
 TEST(Search, DuplicateProposalsAreAnsweredFromTheCache) {
   const SearchRun run = search("evolution", nullptr, 60);
