@@ -194,9 +194,7 @@ Result<search::StrategyResult> run_queue(const search::Experiment& e, search::Ex
   if (!trials) return trials.error();
   search::StrategyResult result;
   result.trials = std::move(*trials);
-  for (const auto& t : result.trials)
-    if (t.status == "done" && t.feasible && t.fidelity == 1.0 && (result.search_best < 0 || t.cost < result.trials[result.search_best].cost))
-      result.search_best = static_cast<int>(&t - result.trials.data());
+  result.search_best = search::best_full_fidelity_trial(result.trials);
   return result;
 }
 

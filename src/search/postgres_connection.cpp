@@ -86,10 +86,9 @@ class PostgresConnection : public Connection {
   std::string schema_, display_;
 };
 
-}  // namespace
-
-Result<std::unique_ptr<Connection>> connect_postgresql(const std::string& conninfo, const std::string& schema, OpenMode mode,
-                                                       const std::string& display) {
+// A connection to the server, its schema not yet checked or set.
+Result<std::unique_ptr<PostgresConnection>> connect_server(const std::string& conninfo, const std::string& schema,
+                                                           const std::string& display) {
   PGconn* db = PQconnectdb(conninfo.c_str());
   if (!db) return Error{display + ": cannot connect: out of memory"};
   if (PQstatus(db) != CONNECTION_OK) {
@@ -98,19 +97,33 @@ Result<std::unique_ptr<Connection>> connect_postgresql(const std::string& connin
     PQfinish(db);
     return Error{display + ": cannot connect to PostgreSQL: " + why};
   }
-  auto connection = std::make_unique<PostgresConnection>(db, schema, display);
   // Notices ("relation exists, skipping") are not for users.
   PQsetNoticeProcessor(db, [](void*, const char*) {}, nullptr);
+  return std::make_unique<PostgresConnection>(db, schema, display);
+}
+
+}  // namespace
+
+Result<bool> postgresql_study_exists(const std::string& conninfo, const std::string& schema, const std::string& display) {
+  auto connection = connect_server(conninfo, schema, display);
+  if (!connection) return connection.error();
+  return (*connection)->has_table("meta");
+}
+
+Result<std::unique_ptr<Connection>> connect_postgresql(const std::string& conninfo, const std::string& schema, OpenMode mode,
+                                                       const std::string& display) {
+  auto connected = connect_server(conninfo, schema, display);
+  if (!connected) return connected.error();
+  std::unique_ptr<PostgresConnection> connection = std::move(*connected);
   auto found = connection->run("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", {schema});
   if (!found) return found.error();
   const bool exists = !found->rows.empty();
   const std::string quoted = "\"" + schema + "\"";  // the caller allows only [a-z0-9_] in names
   if (mode == OpenMode::Create) {
     if (exists) {
-      auto tables = connection->run("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'meta'", {schema});
-      if (!tables) return tables.error();
-      if (!tables->rows.empty())
-        return Error{display + ": the study exists already (resume it with --resume, or choose another --study)"};
+      auto has_meta = connection->has_table("meta");
+      if (!has_meta) return has_meta.error();
+      if (*has_meta) return Error{display + ": the study exists already (resume it with --resume, or choose another --study)"};
     }
     if (Status s = connection->script("CREATE SCHEMA IF NOT EXISTS " + quoted); !s) return s.error();
   } else if (!exists) {

@@ -2,23 +2,16 @@
 #include "hwnas/search/search.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <sstream>
 
+#include "clock.h"
+
 namespace hwnas::search {
-namespace {
 
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-double monotonic_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
+using detail::monotonic_s;
+using detail::now_s;
 
 uint64_t trial_seed(uint64_t search_seed, int64_t trial_id) {
   auto splitmix = [](uint64_t x) {
@@ -67,6 +60,22 @@ std::vector<Score> recorded_scores(const std::vector<TrialRecord>& trials, const
   return scores;
 }
 
+void record_outcome(TrialRecord& record, const Result<Metrics>& metrics, const CostModel& cost_model) {
+  record.error.clear();
+  if (metrics) record.metrics = *metrics;
+  auto score = metrics ? cost_model.score(*metrics) : Result<Score>(metrics.error());
+  if (score) {
+    record.status = "done";
+    record.cost = score->cost;
+    record.feasible = score->feasible;
+    return;
+  }
+  record.status = "failed";
+  record.error = score.error().message;
+  record.cost = failed_score(cost_model).cost;
+  record.feasible = false;
+}
+
 Observation observation_of(const TrialRecord& record, const CostModel& cost_model) {
   Observation o;
   auto arch = parse_arch(record.arch);
@@ -82,12 +91,22 @@ Observation observation_of(const TrialRecord& record, const CostModel& cost_mode
   return o;
 }
 
-int best_trial(const std::vector<TrialRecord>& trials) {
+namespace {
+
+int best_trial_where(const std::vector<TrialRecord>& trials, bool full_fidelity_only) {
   int best = -1;
-  for (size_t i = 0; i < trials.size(); ++i)
-    if (trials[i].status == "done" && trials[i].feasible && (best < 0 || trials[i].cost < trials[best].cost)) best = static_cast<int>(i);
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const TrialRecord& t = trials[i];
+    if (t.status == "done" && t.feasible && (!full_fidelity_only || t.fidelity == 1.0) && (best < 0 || t.cost < trials[best].cost))
+      best = static_cast<int>(i);
+  }
   return best;
 }
+
+}  // namespace
+
+int best_trial(const std::vector<TrialRecord>& trials) { return best_trial_where(trials, false); }
+int best_full_fidelity_trial(const std::vector<TrialRecord>& trials) { return best_trial_where(trials, true); }
 
 std::vector<FailureGroup> failure_summary(const std::vector<TrialRecord>& trials) {
   std::vector<FailureGroup> groups;
@@ -277,32 +296,11 @@ Result<SearchResult> run_search(const space::SearchSpace& space, SearchAlgorithm
     ++evaluated;
     record.finished_at = now_s();
     record.duration_s = duration;
-    Observation o;
-    o.arch = arch;
-    if (metrics) {
-      record.metrics = *metrics;
-      auto score = cost_model.score(*metrics);
-      if (score) {
-        record.status = "done";
-        record.cost = score->cost;
-        record.feasible = score->feasible;
-        o.score = *score;
-      } else {
-        record.status = "failed";
-        record.error = score.error().message;
-      }
-    } else {
-      record.status = "failed";
-      record.error = metrics.error().message;
-    }
-    if (record.status == "failed") {
-      o.failed = true;
-      o.score = failed_score(cost_model);
-      record.cost = o.score.cost;
-      record.feasible = false;
-    }
+    record_outcome(record, metrics, cost_model);
     if (store)
       if (Status s = store->finish_trial(record); !s) return s.error();
+    Observation o = observation_of(record, cost_model);
+    o.arch = arch;
     algorithm.tell(o);
     cache.insert(key, options.fidelity, {record.status == "done", record.metrics, record.error});
     result.trials.push_back(record);

@@ -74,6 +74,9 @@ double real_of(const sql::Value& v) { return v ? std::strtod(v->c_str(), nullptr
 int64_t integer_of(const sql::Value& v) { return v ? std::strtoll(v->c_str(), nullptr, 10) : 0; }
 std::string text_of(const sql::Value& v) { return v ? *v : std::string(); }
 
+// A study's PostgreSQL schema.
+std::string schema_of(const StoreLocation& location) { return "hwnas_" + location.study; }
+
 bool valid_study(const std::string& s) {
   if (s.empty() || s.size() > 40) return false;
   for (char c : s)
@@ -178,7 +181,7 @@ Result<ExperimentStore> ExperimentStore::connect(const StoreLocation& location, 
   store.access_ = open_mode == sql::OpenMode::ReadOnly ? Access::ReadOnly : Access::ReadWrite;
   auto db = location.kind == StoreLocation::Kind::Sqlite
                 ? sql::connect_sqlite(location.target, open_mode)
-                : sql::connect_postgresql(location.target, "hwnas_" + location.study, open_mode, location.display);
+                : sql::connect_postgresql(location.target, schema_of(location), open_mode, location.display);
   if (!db) return db.error();
   store.db_ = std::move(*db);
   return store;
@@ -205,12 +208,7 @@ Result<bool> ExperimentStore::exists(const std::string& location_text, const std
     std::error_code ec;
     return std::filesystem::exists(location->target, ec);
   }
-  auto store = connect(*location, static_cast<int>(sql::OpenMode::ReadOnly));
-  if (!store) {
-    if (store.error().message.find("no such study") != std::string::npos) return false;
-    return store.error();
-  }
-  return store->db_->has_table("meta");
+  return sql::postgresql_study_exists(location->target, schema_of(*location), location->display);
 }
 
 Result<ExperimentStore> ExperimentStore::open(const std::string& location_text, Access access, const std::string& study) {

@@ -2,17 +2,15 @@
 #include "hwnas/search/successive_halving.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 
+#include "clock.h"
+
 namespace hwnas::search {
-namespace {
 
-double now_s() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
-double monotonic_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-}  // namespace
+using detail::monotonic_s;
+using detail::now_s;
 
 std::vector<double> halving_fidelities(double min_fidelity, int eta) {
   std::vector<double> fidelities;
@@ -104,27 +102,12 @@ Result<HalvingResult> successive_halving(const space::SearchSpace& space, Search
         auto metrics = evaluator.evaluate({.space = space, .arch = candidates[c], .fidelity = fidelity, .seed = record.seed});
         record.duration_s = monotonic_s() - start;
         record.finished_at = now_s();
-        auto score = metrics ? cost_model.score(*metrics) : Result<Score>(metrics.error());
-        if (score) {
-          record.status = "done";
-          record.metrics = *metrics;
-          record.cost = score->cost;
-          record.feasible = score->feasible;
-        } else {
-          record.status = "failed";
-          record.error = score.error().message;
-          if (metrics) record.metrics = *metrics;
-          record.cost = failed_score(cost_model).cost;
-          record.feasible = false;
-        }
+        record_outcome(record, metrics, cost_model);
         if (store)
           if (Status s = store->finish_trial(record); !s) return s.error();
       }
-      Observation o;
-      o.arch = candidates[c];
-      o.failed = record.status != "done";
-      auto score = o.failed ? Result<Score>(failed_score(cost_model)) : cost_model.score(record.metrics);
-      o.score = score ? *score : failed_score(cost_model);
+      Observation o = observation_of(record, cost_model);
+      o.arch = candidates[c];  // the proposal (a replayed record may hold another architecture of the same key)
       observations.push_back(o);
       rung_trials.push_back(result.trials.size());
       result.trials.push_back(std::move(record));
@@ -141,11 +124,7 @@ Result<HalvingResult> successive_halving(const space::SearchSpace& space, Search
     for (size_t k = 0; k < keep && k < order.size(); ++k) next.push_back(alive[order[k]]);
     alive = std::move(next);
   }
-  for (size_t i = 0; i < result.trials.size(); ++i) {
-    const TrialRecord& t = result.trials[i];
-    if (t.fidelity == 1.0 && t.status == "done" && t.feasible && (result.best < 0 || t.cost < result.trials[result.best].cost))
-      result.best = static_cast<int>(i);
-  }
+  result.best = best_full_fidelity_trial(result.trials);
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 namespace hwnas::search {
 namespace {
@@ -128,42 +129,30 @@ Result<QueuePlan> queue_plan_from_meta(const std::map<std::string, std::string>&
     if (end == it->second.c_str() || *end != '\0' || !std::isfinite(v)) return Error{where + ": " + key + " '" + it->second + "' is not a number"};
     return v;
   };
+  // `into` = the number under `key` (converted to its type).
+  auto read = [&](const std::string& key, auto& into) -> Status {
+    auto v = get(key);
+    if (!v) return v.error();
+    into = static_cast<std::remove_reference_t<decltype(into)>>(*v);
+    return {};
+  };
   QueuePlan plan;
-  auto trials = get("queue_trials");
-  if (!trials) return trials.error();
-  plan.trials = static_cast<int>(*trials);
-  auto fidelity = get("queue_fidelity");
-  if (!fidelity) return fidelity.error();
-  plan.fidelity = *fidelity;
   auto seed_text = meta.find("queue_seed");
+  if (Status s = read("queue_trials", plan.trials); !s) return s.error();
+  if (Status s = read("queue_fidelity", plan.fidelity); !s) return s.error();
   if (seed_text == meta.end()) return Error{where + ": not a trial-queue study (no queue_seed)"};
-  plan.seed = std::strtoull(seed_text->second.c_str(), nullptr, 10);
-  auto attempts = get("queue_max_attempts");
-  if (!attempts) return attempts.error();
-  plan.max_attempts = static_cast<int>(*attempts);
-  auto grace = get("queue_grace_s");
-  if (!grace) return grace.error();
-  plan.grace_s = *grace;
-  auto proposals = get("queue_max_proposals_per_trial");
-  if (!proposals) return proposals.error();
-  plan.max_proposals_per_trial = static_cast<int>(*proposals);
-  if (meta.count("queue_worker_time_s")) {
-    auto budget = get("queue_worker_time_s");
-    if (!budget) return budget.error();
-    plan.worker_time_s = *budget;
-  }
+  plan.seed = std::strtoull(seed_text->second.c_str(), nullptr, 10);  // 64 bits: not through a double
+  if (Status s = read("queue_max_attempts", plan.max_attempts); !s) return s.error();
+  if (Status s = read("queue_grace_s", plan.grace_s); !s) return s.error();
+  if (Status s = read("queue_max_proposals_per_trial", plan.max_proposals_per_trial); !s) return s.error();
+  if (meta.count("queue_worker_time_s"))
+    if (Status s = read("queue_worker_time_s", plan.worker_time_s); !s) return s.error();
   const std::string schedule = meta.count("queue_schedule") ? meta.at("queue_schedule") : "none";
   if (schedule != "none") {
     HalvingOptions h;
-    auto candidates = get("queue_candidates");
-    if (!candidates) return candidates.error();
-    auto eta = get("queue_eta");
-    if (!eta) return eta.error();
-    auto min_fidelity = get("queue_min_fidelity");
-    if (!min_fidelity) return min_fidelity.error();
-    h.candidates = static_cast<int>(*candidates);
-    h.eta = static_cast<int>(*eta);
-    h.min_fidelity = *min_fidelity;
+    if (Status s = read("queue_candidates", h.candidates); !s) return s.error();
+    if (Status s = read("queue_eta", h.eta); !s) return s.error();
+    if (Status s = read("queue_min_fidelity", h.min_fidelity); !s) return s.error();
     h.asynchronous = schedule == "asynchronous";
     h.seed = plan.seed;
     plan.halving = h;

@@ -9,12 +9,13 @@
 #include <mutex>
 #include <thread>
 
+#include "clock.h"
 #include "hwnas/search/sql_connection.h"
 
 namespace hwnas::search {
 namespace {
 
-double monotonic_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+using detail::monotonic_s;
 
 std::string host_name() {
   char host[256] = {0};
@@ -227,24 +228,8 @@ Result<WorkerReport> run_worker(const space::SearchSpace& space, const Algorithm
                                    : Result<Metrics>(arch.error());
     trial.duration_s = monotonic_s() - start;
     report.busy_s += trial.duration_s;
-    trial.status = "failed";
-    trial.error.clear();
-    if (metrics) {
-      trial.metrics = *metrics;
-      auto score = cost_model.score(*metrics);
-      if (score) {
-        trial.status = "done";
-        trial.cost = score->cost;
-        trial.feasible = score->feasible;
-      } else {
-        trial.error = score.error().message;
-      }
-    } else {
-      trial.error = metrics.error().message;
-    }
+    record_outcome(trial, metrics, cost_model);
     if (trial.status == "failed") {
-      trial.cost = failed_score(cost_model).cost;
-      trial.feasible = false;
       ++report.failed;
       if (trial.attempts < plan.max_attempts) trial.status = "queued";  // another try, maybe on another worker
     }

@@ -98,12 +98,19 @@ std::vector<Score> trial_scores(const std::vector<TrialRecord>& trials, const Co
 // negated), a missing metric +infinity.
 std::vector<Score> recorded_scores(const std::vector<TrialRecord>& trials, const std::vector<Objective>& objectives);
 
+// An evaluation's outcome into `record`: its metrics (kept also when they do not score), then
+// status "done" with the cost model's cost and feasibility, or "failed" with the error (of the
+// evaluation, or of scoring its metrics) and failed_score's cost. The error is cleared first.
+void record_outcome(TrialRecord& record, const Result<Metrics>& metrics, const CostModel& cost_model);
+
 // What an algorithm is told of a finished trial: its architecture and its score under
 // `cost_model` (a failed trial, or one whose metrics do not score, as failed_score).
 Observation observation_of(const TrialRecord& record, const CostModel& cost_model);
 
 // The feasible done trial of least cost; -1 when there is none.
 int best_trial(const std::vector<TrialRecord>& trials);
+// The same among the full-fidelity trials (the result of successive halving, on the queue too).
+int best_full_fidelity_trial(const std::vector<TrialRecord>& trials);
 
 // The failed trials' errors grouped by their first line, most frequent first (ties: the one
 // seen first), each with its count and the first trial that gave it.

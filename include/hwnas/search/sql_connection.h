@@ -57,5 +57,7 @@ Result<std::unique_ptr<Connection>> connect_sqlite(const std::string& path, Open
 // `schema` (created by Create when missing). `display` names it in errors (the URL, password hidden).
 Result<std::unique_ptr<Connection>> connect_postgresql(const std::string& conninfo, const std::string& schema, OpenMode mode,
                                                        const std::string& display);
+// Whether the study's schema holds a store (its meta table); an Error when the server cannot be reached.
+Result<bool> postgresql_study_exists(const std::string& conninfo, const std::string& schema, const std::string& display);
 
 }  // namespace hwnas::search::sql
