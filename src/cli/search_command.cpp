@@ -194,7 +194,8 @@ Result<search::StrategyResult> run_queue(const search::Experiment& e, search::Ex
   if (!trials) return trials.error();
   search::StrategyResult result;
   result.trials = std::move(*trials);
-  result.search_best = search::best_full_fidelity_trial(result.trials);
+  // As run_strategy: successive halving's best is at full fidelity, a plain search's at its fidelity.
+  result.search_best = e.config.halving ? search::best_full_fidelity_trial(result.trials) : search::best_trial(result.trials);
   return result;
 }
 
@@ -398,7 +399,7 @@ int run_search_command(const SearchArgs& args, Streams streams) {
   const std::vector<search::TrialRecord>& shown = result->has_final() ? result->final_trials : result->trials;
   std::vector<size_t> order;
   for (size_t i = 0; i < shown.size(); ++i)
-    if (shown[i].status == "done" && shown[i].feasible && shown[i].fidelity == 1.0) order.push_back(i);
+    if (shown[i].status == "done" && shown[i].feasible && shown[i].fidelity == best->fidelity) order.push_back(i);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return shown[a].cost < shown[b].cost; });
   if (order.size() > 10) order.resize(10);
   out << "\nbest trials" << (result->has_final() ? " (final evaluations)" : "") << ":\n";

@@ -95,6 +95,20 @@ TEST_F(WorkerCommand, AStudyWithoutLocalWorkersIsCompletedByWorkersThatJoinIt) {
   EXPECT_NE(again.err.find("exists already"), std::string::npos) << again.err;
 }
 
+TEST_F(WorkerCommand, ASearchAtAFidelityBelowOneHasABestAndListsItsTrials) {
+  // The one-process loop listed no best trials at fidelity 0.5; the queue found no best at all.
+  auto lists_a_trial = [](const std::string& out) {
+    const size_t table = out.find("best trials:");
+    return table != std::string::npos && out.find(" ok ", table) != std::string::npos;
+  };
+  RunResult classic = run({"search", config("fidelity: 0.5\n"), "--quiet"});
+  ASSERT_EQ(classic.status, 0) << classic.err;
+  EXPECT_TRUE(lists_a_trial(classic.out)) << classic.out;
+  RunResult queued = run_binary("search " + config("fidelity: 0.5\n") + " --store " + path("q.db") + " --workers 1 --quiet");
+  ASSERT_EQ(queued.status, 0) << queued.out;
+  EXPECT_TRUE(lists_a_trial(queued.out)) << queued.out;
+}
+
 TEST_F(WorkerCommand, BadUsesAreClearErrors) {
   RunResult classic = run({"search", config(), "--quiet"});
   ASSERT_EQ(classic.status, 0) << classic.err;
