@@ -95,8 +95,19 @@ int run_derive(const DeriveArgs& args, Streams streams) {
   out << "\n";
   for (size_t i = 0; i < derived->stages.size(); ++i) {
     const space::DerivedStage& s = derived->stages[i];
+    if (!s.fixed.empty()) {
+      out << "  stage" << i + 1 << ": fixed (" << s.fixed_nodes << " nodes) -> " << s.channels << " channels, stride " << s.stride << "\n";
+      continue;
+    }
     out << "  stage" << i + 1 << ": " << s.depth << " x " << s.block << " k" << s.kernel << " e" << fixed(s.expansion, 2)
-        << " -> " << s.channels << " channels, stride " << s.stride << "\n";
+        << " -> " << s.channels << " channels, stride " << s.stride << (s.width_fixed ? " (width held: a fixed part reads it)" : "")
+        << "\n";
+  }
+  if (!derived->fixed_parts.empty()) {
+    out << "kept as they are (" << derived->fixed_parts.size() << " parts the matcher did not recognise, under fixed: in the space):\n";
+    for (const space::FixedPart& f : derived->fixed_parts)
+      out << "  " << f.name << ": " << f.nodes << " nodes '" << f.first << "' .. '" << f.last << "' (" << f.ops << ")\n"
+          << "      first unrecognised: " << f.reason << "\n";
   }
   out << "baseline point (" << human_count(derived->params) << " parameters, " << human_count(derived->macs)
       << " MACs, as the network):\n  " << derived->baseline_key << "\nwrote " << args.output << "\n" << baseline_note;

@@ -45,8 +45,15 @@ std::vector<StageDraw> draw_architecture(const space::SearchSpace& space, const 
     if (macro->resolution >= 0) input.fields.push_back({"resolution", label_of(space, arch, macro->resolution)});
     if (macro->depth_multiplier >= 0) input.fields.push_back({"depth x", label_of(space, arch, macro->depth_multiplier)});
     drawing.push_back(input);
-    drawing.push_back({"stem", "conv", {{"channels", label_of(space, arch, macro->stem_channels)}, {"stride", std::to_string(macro->stem_stride)}}});
+    if (macro->stem_fixed >= 0)
+      drawing.push_back({"stem", "fixed", {{"region", macro->fixed[static_cast<size_t>(macro->stem_fixed)].name}, {"stride", std::to_string(macro->stem_stride)}}});
+    else
+      drawing.push_back({"stem", "conv", {{"channels", label_of(space, arch, macro->stem_channels)}, {"stride", std::to_string(macro->stem_stride)}}});
     for (const space::StageSpec& s : macro->stages) {
+      if (s.fixed >= 0) {
+        drawing.push_back({s.name, "fixed", {{"region", macro->fixed[static_cast<size_t>(s.fixed)].name}, {"stride", std::to_string(s.stride)}}});
+        continue;
+      }
       StageDraw d{s.name, label_of(space, arch, s.block_type), {}};
       for (auto [name, decision] : {std::pair{"kernel", s.kernel}, {"expansion", s.expansion}, {"depth", s.depth}, {"channels", s.channels}})
         if (decision >= 0) d.fields.push_back({name, label_of(space, arch, decision)});

@@ -160,6 +160,7 @@ Status check_budgets_reachable(const space::SearchSpace& space, Evaluator& evalu
       return Error{"search: cannot check the budgets: no smallest architecture of space '" + space.name() + "' evaluates: " + last_error};
     for (const space::StageSpec& stage : macro.stages) {
       if (least <= b->max) break;
+      if (stage.fixed >= 0) continue;
       const int decision = stage.block_type;
       for (int c = 0; c < static_cast<int>(space.decisions()[static_cast<size_t>(decision)].choices.size()); ++c) {
         if (c == best[static_cast<size_t>(decision)]) continue;

@@ -5,11 +5,11 @@
 namespace hwnas::space {
 namespace {
 
-// The conv2d and linear nodes of `graph`, in node order.
+// The nodes of `graph` with params (convs, linears, a batch norm no conv folds, ...), in node order.
 std::vector<ir::NodeId> weighted_layers(const ir::Graph& graph) {
   std::vector<ir::NodeId> layers;
   for (const ir::Node& n : graph.nodes())
-    if (n.kind == ir::OpKind::Conv2d || n.kind == ir::OpKind::Linear) layers.push_back(n.id);
+    if (!n.params.empty()) layers.push_back(n.id);
   return layers;
 }
 
@@ -24,7 +24,7 @@ Result<ir::Graph> baseline_with_weights(const ir::Graph& network, const SearchSp
   ir::Graph baseline = ir::fold_batch_norm(*decoded);
   const std::vector<ir::NodeId> from = weighted_layers(source), to = weighted_layers(baseline);
   if (from.size() != to.size())
-    return Error{"the baseline point has " + std::to_string(to.size()) + " conv and linear layers, graph '" +
+    return Error{"the baseline point has " + std::to_string(to.size()) + " layers with weights, graph '" +
                  network.name() + "' has " + std::to_string(from.size())};
   for (size_t i = 0; i < from.size(); ++i) {
     const ir::Node& a = source.node(from[i]);

@@ -9,6 +9,7 @@
 
 #include "hwnas/space/space.h"
 #include "hwnas/text/strict_yaml.h"
+#include "hwnas/text/yaml_format.h"
 #include "space_detail.h"
 
 namespace hwnas::space {
@@ -167,6 +168,85 @@ Result<Decision> block_decision(const Reader& r, const YAML::Node& node, const s
   return d;
 }
 
+// The space's `fixed:` map: each name's text-format graph (docs/text-format.md), weights dropped.
+Result<std::vector<FixedRegion>> fixed_regions(const Reader& r, const YAML::Node& node) {
+  std::vector<FixedRegion> regions;
+  if (!node) return regions;
+  if (!node.IsMap()) return r.error_at(node, "fixed", "expected a map of names to networks in the text format");
+  for (const auto& item : node) {
+    auto name = r.text(item.first, "fixed");
+    if (!name) return name.error();
+    const std::string field = "fixed." + *name;
+    auto text = r.text(item.second, field);
+    if (!text) return text.error();
+    auto graph = text::from_yaml(*text, r.source() + ": " + field);
+    if (!graph) return graph.error();
+    for (const ir::Node& n : graph->nodes())
+      for (size_t p = 0; p < n.params.size(); ++p) graph->param(n.id, p).data.clear();
+    if (graph->inputs().empty()) return r.error_at(item.second, field, "a fixed region needs at least one input node");
+    regions.push_back({*name, std::move(*graph), *text, 1});
+  }
+  return regions;
+}
+
+// The index of the fixed region `name`, checked to read one [N, C, H, W] tensor and return one
+// (a stem or a stage), with its stride set.
+Result<int> fixed_stage(const Reader& r, const YAML::Node& node, const std::string& field, std::vector<FixedRegion>& regions) {
+  auto name = r.text(node, field);
+  if (!name) return name.error();
+  for (size_t i = 0; i < regions.size(); ++i) {
+    if (regions[i].name != *name) continue;
+    const ir::Graph& g = regions[i].graph;
+    if (g.inputs().size() != 1 || g.outputs().size() != 1)
+      return r.error_at(node, field, "fixed region '" + *name + "' has " + std::to_string(g.inputs().size()) + " inputs and " +
+                                         std::to_string(g.outputs().size()) + " outputs; a stem or stage reads one and returns one");
+    const ir::Shape& in = g.node(g.inputs()[0]).shape;
+    const ir::Shape& out = g.node(g.outputs()[0]).shape;
+    if (in.rank() != 4 || out.rank() != 4 || out.h() < 1 || out.h() > in.h())
+      return r.error_at(node, field, "fixed region '" + *name + "' maps [" + in.to_string() + "] to [" + out.to_string() +
+                                         "]; a stem or stage maps [N, C, H, W] to [N, C', ceil(H / s), ceil(W / s)]");
+    regions[i].stride = (in.h() + out.h() - 1) / out.h();
+    return static_cast<int>(i);
+  }
+  std::vector<std::string> names;
+  for (const FixedRegion& f : regions) names.push_back(f.name);
+  return r.error_at(node, field, "no fixed region '" + *name + "' under fixed:" + detail::did_you_mean(*name, names));
+}
+
+// head: {fixed: NAME, inputs: [stem | stageK | stageK.expansion, ...]}: the fixed region's Input
+// nodes, in order, read those tensors.
+Status fixed_head(const Reader& r, const YAML::Node& head, MacroSpec& macro) {
+  if (!head["fixed"]) {
+    if (head["inputs"]) return r.error_at(head["inputs"], "head.inputs", "is a field of a fixed head (head.fixed)");
+    return {};
+  }
+  for (const char* key : {"conv_channels", "hidden", "channels", "extra_channels", "anchors", "tap", "output_stride", "low"})
+    if (head[key]) return r.error_at(head[key], std::string("head.") + key, "a fixed head has its own layers; give only type, classes, fixed and inputs");
+  auto name = r.text(head["fixed"], "head.fixed");
+  if (!name) return name.error();
+  for (size_t i = 0; i < macro.fixed.size(); ++i)
+    if (macro.fixed[i].name == *name) macro.head_fixed = static_cast<int>(i);
+  if (macro.head_fixed < 0) return r.error_at(head["fixed"], "head.fixed", "no fixed region '" + *name + "' under fixed:");
+  const YAML::Node inputs = head["inputs"];
+  if (!inputs || !inputs.IsSequence()) return r.error_at(head, "head.inputs", "a fixed head needs the list of tensors its inputs read");
+  const size_t wanted = macro.fixed[static_cast<size_t>(macro.head_fixed)].graph.inputs().size();
+  if (inputs.size() != wanted)
+    return r.error_at(inputs, "head.inputs", "lists " + std::to_string(inputs.size()) + " tensors; fixed region '" + *name +
+                                                 "' has " + std::to_string(wanted) + " input nodes");
+  for (const auto& item : inputs) {
+    auto tap = r.text(item, "head.inputs");
+    if (!tap) return tap.error();
+    bool known = *tap == "stem";
+    for (size_t k = 1; k <= macro.stages.size() && !known; ++k)
+      known = *tap == "stage" + std::to_string(k) || *tap == "stage" + std::to_string(k) + ".expansion";
+    if (!known)
+      return r.error_at(item, "head.inputs", "'" + *tap + "' is not stem, stageK or stageK.expansion for K in 1.." +
+                                                 std::to_string(macro.stages.size()));
+    macro.head_inputs.push_back(*tap);
+  }
+  return {};
+}
+
 Result<SearchSpace> parse_custom(const Reader& r, const YAML::Node& root, SearchSpace space,
                                  std::vector<Decision>& decisions) {
   const YAML::Node list = root["decisions"];
@@ -239,9 +319,12 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
       return space;
     }
 
-    if (Status s = r.check_fields(root, "", {"name", "kind", "input", "depth_multiplier", "activation", "stem", "stages", "head"}); !s)
+    if (Status s = r.check_fields(root, "", {"name", "kind", "input", "depth_multiplier", "activation", "stem", "stages", "head", "fixed"}); !s)
       return s.error();
     MacroSpec macro;
+    auto regions = fixed_regions(r, root["fixed"]);
+    if (!regions) return regions.error();
+    macro.fixed = std::move(*regions);
     // input
     const YAML::Node input = root["input"];
     if (!input) return r.error_at(root, "input", "missing (input: {resolution: [...], channels: 3})");
@@ -272,7 +355,15 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
     // stem
     const YAML::Node stem = root["stem"];
     if (!stem) return r.error_at(root, "stem", "missing (stem: {channels: ..., stride: 2})");
-    if (Status s = r.check_fields(stem, "stem", {"channels", "stride"}); !s) return s.error();
+    if (Status s = r.check_fields(stem, "stem", {"channels", "stride", "fixed"}); !s) return s.error();
+    if (stem["fixed"]) {
+      if (stem["channels"] || stem["stride"])
+        return r.error_at(stem, "stem", "a fixed stem has no channels or stride: they are its graph's");
+      auto f = fixed_stage(r, stem["fixed"], "stem.fixed", macro.fixed);
+      if (!f) return f.error();
+      macro.stem_fixed = *f;
+      macro.stem_stride = macro.fixed[static_cast<size_t>(*f)].stride;
+    } else {
     auto stem_channels = numeric_decision(r, stem["channels"], "stem.channels", {.min_value = 1}, context);
     if (!stem_channels) return stem_channels.error();
     macro.stem_channels = add(std::move(*stem_channels));
@@ -282,16 +373,27 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
       if (*s != 1 && *s != 2) return r.error_at(stem["stride"], "stem.stride", "must be 1 or 2");
       macro.stem_stride = *s;
     }
+    }
     // stages
     const YAML::Node stages = root["stages"];
     if (!stages) return r.error_at(root, "stages", "missing");
-    if (!stages.IsSequence() || stages.size() == 0) return r.error_at(stages, "stages", "expected a non-empty list of stages");
+    if (!stages.IsSequence() || (stages.size() == 0 && macro.stem_fixed < 0))
+      return r.error_at(stages, "stages", "expected a non-empty list of stages (an empty one only after a fixed stem)");
     int index = 0;
     for (const auto& stage_node : stages) {
       ++index;
       StageSpec stage;
       stage.name = "stage" + std::to_string(index);
       const std::string& p = stage.name;
+      if (stage_node.IsMap() && stage_node["fixed"]) {
+        if (Status s = r.check_fields(stage_node, p, {"fixed"}); !s) return s.error();
+        auto f = fixed_stage(r, stage_node["fixed"], p + ".fixed", macro.fixed);
+        if (!f) return f.error();
+        stage.fixed = *f;
+        stage.stride = macro.fixed[static_cast<size_t>(*f)].stride;
+        macro.stages.push_back(stage);
+        continue;
+      }
       if (Status s = r.check_fields(stage_node, p, {"block", "kernel", "expansion", "depth", "channels", "stride", "groups", "squeeze_excite", "activation"}); !s)
         return s.error();
       auto block = block_decision(r, stage_node["block"] ? stage_node["block"] : YAML::Node("ibn"), p + ".block");
@@ -346,7 +448,8 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
     // head
     const YAML::Node head = root["head"];
     if (head) {
-      if (Status s = r.check_fields(head, "head", {"type", "classes", "conv_channels", "hidden", "channels", "extra_channels", "anchors", "tap"}); !s)
+      if (Status s = r.check_fields(head, "head", {"type", "classes", "conv_channels", "hidden", "channels", "extra_channels", "anchors", "tap", "fixed", "inputs",
+                                           "output_stride", "low"}); !s)
         return s.error();
       if (head["type"]) {
         auto t = r.text(head["type"], "head.type");
@@ -371,7 +474,38 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
       if (Status s = positive("hidden", macro.head_hidden); !s) return s.error();
       if (macro.head_hidden > 0 && macro.head != HeadKind::Classification)
         return r.error_at(head["hidden"], "head.hidden", "is a field of the classification head");
-      if (Status s = positive("channels", macro.head_channels); !s) return s.error();
+      if (head["channels"] && (head["channels"].IsSequence() || head["channels"].IsMap())) {
+        if (macro.head != HeadKind::Segmentation)
+          return r.error_at(head["channels"], "head.channels", "a list of widths is a decision of the segmentation head only");
+        auto d = numeric_decision(r, head["channels"], "head.channels", {.min_value = 1}, context);
+        if (!d) return d.error();
+        macro.head_channels = static_cast<int64_t>(d->choices.front().value);
+        macro.head_channels_decision = add(std::move(*d));
+      } else if (Status s = positive("channels", macro.head_channels); !s) {
+        return s.error();
+      }
+      if (head["output_stride"]) {
+        if (macro.head != HeadKind::Segmentation)
+          return r.error_at(head["output_stride"], "head.output_stride", "is a field of the segmentation head");
+        auto d = numeric_decision(r, head["output_stride"], "head.output_stride", {.min_value = 16}, context);
+        if (!d) return d.error();
+        for (const Choice& c : d->choices) {
+          const auto v = static_cast<int64_t>(c.value);
+          if ((v & (v - 1)) != 0)
+            return r.error_at(head["output_stride"], "head.output_stride", "choice " + c.label + " is not a power of two");
+        }
+        macro.output_stride = add(std::move(*d));
+      }
+      if (head["low"]) {
+        if (macro.head != HeadKind::Segmentation) return r.error_at(head["low"], "head.low", "is a field of the segmentation head");
+        auto low = r.text(head["low"], "head.low");
+        if (!low) return low.error();
+        bool known = false;
+        for (size_t k = 1; k <= macro.stages.size(); ++k) known = known || *low == "stage" + std::to_string(k);
+        if (!known)
+          return r.error_at(head["low"], "head.low", "'" + *low + "' is not stageK for K in 1.." + std::to_string(macro.stages.size()));
+        macro.low_stage = *low;
+      }
       if (head["extra_channels"]) {
         const YAML::Node extra = head["extra_channels"];
         if (!extra.IsSequence()) return r.error_at(extra, "head.extra_channels", "expected a list");
@@ -406,6 +540,12 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
       }
       if ((head["anchors"] || head["tap"]) && macro.head != HeadKind::Detection)
         return r.error_at(head, "head", "anchors and tap are fields of the detection head");
+      if (Status s = fixed_head(r, head, macro); !s) return s.error();
+    }
+    for (size_t i = 0; i < macro.fixed.size(); ++i) {
+      bool used = macro.stem_fixed == static_cast<int>(i) || macro.head_fixed == static_cast<int>(i);
+      for (const StageSpec& st : macro.stages) used = used || st.fixed == static_cast<int>(i);
+      if (!used) return r.error_at(root["fixed"], "fixed." + macro.fixed[i].name, "is used by no stem, stage or head");
     }
     space.decisions_ = std::move(decisions);
     space.macro_ = std::move(macro);

@@ -35,6 +35,15 @@ std::string space_version(const SearchSpace& space) {
       if (s.squeeze_excite && s.squeeze_excite_kind != "mobilenet_v3") text << "\n" << s.name << " se=" << s.squeeze_excite_kind;
     }
     if (m->head_hidden > 0) text << "\nhidden=" << m->head_hidden;
+    for (const FixedRegion& f : m->fixed) text << "\nfixed " << f.name << "=" << stable_hash_hex(f.text);
+    if (m->stem_fixed >= 0) text << "\nstem fixed=" << m->stem_fixed;
+    for (const StageSpec& s : m->stages)
+      if (s.fixed >= 0) text << "\n" << s.name << " fixed=" << s.fixed;
+    if (!m->low_stage.empty()) text << "\nlow=" << m->low_stage;
+    if (m->head_fixed >= 0) {
+      text << "\nhead fixed=" << m->head_fixed << " inputs=";
+      for (const std::string& i : m->head_inputs) text << i << ",";
+    }
   }
   return stable_hash_hex(text.str());
 }
@@ -76,6 +85,7 @@ Architecture SearchSpace::canonicalize(const Architecture& arch) const {
   if (!macro_ || !check(arch)) return canonical;
   const double multiplier = macro_->depth_multiplier >= 0 ? decisions_[macro_->depth_multiplier].choices[arch[macro_->depth_multiplier]].value : 1.0;
   for (const StageSpec& stage : macro_->stages) {
+    if (stage.fixed >= 0) continue;
     const std::string& type = decisions_[stage.block_type].choices[arch[stage.block_type]].label;
     if (type == "conv") canonical[stage.expansion] = 0;  // a standard conv has no expansion
     // depths the multiplier rounds to the same block count: the first such choice
@@ -147,13 +157,17 @@ Architecture SearchSpace::minimal_architecture() const {
 std::vector<Architecture> SearchSpace::minimal_architectures() const {
   const Architecture base = minimal_architecture();
   if (!macro_) return {base};
-  // block types every stage offers
+  // block types every stage offers (fixed stages have none)
+  std::vector<const StageSpec*> searched;
+  for (const StageSpec& s : macro_->stages)
+    if (s.fixed < 0) searched.push_back(&s);
+  if (searched.empty()) return {base};
   std::vector<std::string> common;
-  for (const Choice& c : decisions_[macro_->stages.front().block_type].choices) {
+  for (const Choice& c : decisions_[searched.front()->block_type].choices) {
     bool everywhere = true;
-    for (const StageSpec& s : macro_->stages) {
+    for (const StageSpec* sp : searched) {
       bool has = false;
-      for (const Choice& o : decisions_[s.block_type].choices) has = has || o.label == c.label;
+      for (const Choice& o : decisions_[sp->block_type].choices) has = has || o.label == c.label;
       everywhere = everywhere && has;
     }
     if (everywhere) common.push_back(c.label);
@@ -161,9 +175,9 @@ std::vector<Architecture> SearchSpace::minimal_architectures() const {
   std::vector<Architecture> result{base};
   for (const std::string& type : common) {
     Architecture arch = base;
-    for (const StageSpec& s : macro_->stages)
-      for (size_t c = 0; c < decisions_[s.block_type].choices.size(); ++c)
-        if (decisions_[s.block_type].choices[c].label == type) arch[s.block_type] = static_cast<int>(c);
+    for (const StageSpec* sp : searched)
+      for (size_t c = 0; c < decisions_[sp->block_type].choices.size(); ++c)
+        if (decisions_[sp->block_type].choices[c].label == type) arch[sp->block_type] = static_cast<int>(c);
     if (arch != base) result.push_back(arch);
   }
   return result;

@@ -45,6 +45,9 @@ Result<std::vector<std::vector<bool>>> held_choices(const space::SearchSpace& sp
   if (m.head != space::HeadKind::Classification)
     return Error{where + ": only a classification head is supported, the space has a " +
                  std::string(space::head_kind_name(m.head)) + " head"};
+  if (!m.fixed.empty())
+    return Error{where + ": the space has fixed regions (" + m.fixed.front().name +
+                 ", ...: parts of a derived network kept as they are); search it with a multishot strategy"};
   if (m.resolution < 0 || m.stem_channels < 0) return Error{where + ": the space fixes no resolution or stem width"};
   std::vector<std::vector<bool>> held;
   for (const space::Decision& d : space.decisions()) held.emplace_back(d.choices.size(), true);

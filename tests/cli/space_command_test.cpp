@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "in_process.h"
+#include "hwnas/ir/builder.h"
 #include "hwnas/search/algorithm.h"
 #include "hwnas/space/space.h"
 #include "hwnas/reference/reference.h"
@@ -126,10 +127,31 @@ TEST(SpaceCommand, DeriveWritesASpaceWhoseBaselineIsTheNetwork) {
   ASSERT_EQ(decoded.status, 0) << decoded.err;
   EXPECT_NE(decoded.out.find("stage7.channels: 320"), std::string::npos) << decoded.out;
 
-  RunResult resnet = run({"space", "derive", "resnet18"});
-  EXPECT_NE(resnet.status, 0);
-  EXPECT_NE(resnet.err.find("resnet18"), std::string::npos) << resnet.err;
-  EXPECT_NE(resnet.err.find("stem"), std::string::npos) << resnet.err;
+  // ResNet-18: nothing but the head is a block the macro space builds; the rest is kept fixed and listed.
+  const std::string resnet_space = scratch("resnet18_space.yaml");
+  RunResult resnet = run({"space", "derive", "resnet18", "--resolution", "64", "-o", resnet_space});
+  ASSERT_EQ(resnet.status, 0) << resnet.err;
+  EXPECT_NE(resnet.out.find("kept as they are"), std::string::npos) << resnet.out;
+  EXPECT_NE(resnet.out.find("  stem: "), std::string::npos) << resnet.out;
+  EXPECT_NE(resnet.out.find("max_pool"), std::string::npos) << resnet.out;
+  const size_t resnet_at = resnet.out.find("resolution=");
+  ASSERT_NE(resnet_at, std::string::npos) << resnet.out;
+  RunResult resnet_decoded = run({"space", resnet_space, "--arch", resnet.out.substr(resnet_at, resnet.out.find('\n', resnet_at) - resnet_at)});
+  EXPECT_EQ(resnet_decoded.status, 0) << resnet_decoded.err;
+
+  // What cannot be derived at all is an error naming the model: a network with two inputs.
+  ir::Graph two("two_inputs");
+  ir::Builder b(two);
+  auto a = b.input({1, 3, 16, 16}, "a");
+  auto c = b.input({1, 3, 16, 16}, "c");
+  b.add(a, c);
+  ASSERT_TRUE(b.ok());
+  const std::string two_path = scratch("two_inputs.yaml");
+  ASSERT_TRUE(text::save_yaml(two, two_path).ok());
+  RunResult bad = run({"space", "derive", two_path});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("two_inputs.yaml"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("2 inputs"), std::string::npos) << bad.err;
 }
 
 // --baseline-out: the baseline point with the network's weights, which computes what the network computes.

@@ -39,5 +39,45 @@ TEST(SearchSpace, CompositeSegmentationSpacesHoldTheBaselineAndAlignChannels) {
   }
 }
 
+// The segmentation head's decisions: the LR-ASPP width (head.channels as a list), the output
+// stride (the stages that would stride past it keep stride 1) and the low-level stage.
+TEST(SearchSpace, TheSegmentationHeadsWidthAndOutputStrideAreDecisions) {
+  const std::string yaml =
+      "name: seg\ninput: {channels: 3, resolution: 64}\nstem: {channels: 16}\nstages:\n"
+      "  - {channels: 16, stride: 2}\n  - {channels: 24, stride: 2}\n  - {channels: 32, stride: 2}\n"
+      "  - {channels: 48, stride: 2}\n"
+      "head: {type: segmentation, classes: 5, channels: [32, 64], output_stride: [16, 32], low: stage2}\n";
+  auto space = parse_space(yaml, "seg.yaml", {});
+  ASSERT_TRUE(space.ok()) << space.error().message;
+  auto choose = [&](Architecture arch, const std::string& name, int choice) {
+    for (size_t d = 0; d < space->decisions().size(); ++d)
+      if (space->decisions()[d].name == name) arch[d] = choice;
+    return arch;
+  };
+  const Architecture base = space->minimal_architecture();  // head 32 wide, output stride 16
+  auto at16 = space->decode(base);
+  ASSERT_TRUE(at16.ok()) << at16.error().message;
+  EXPECT_EQ(at16->node(at16->outputs()[0]).shape, (ir::Shape{1, 5, 64, 64}));
+  EXPECT_EQ(at16->node(*at16->find("head.lraspp.cbr")).shape, (ir::Shape{1, 32, 4, 4}));  // stride 16: stage4 keeps stride 1
+  EXPECT_EQ(at16->node(*at16->find("head.lraspp.low_classifier")).inputs.size(), 1u);
+  auto at32 = space->decode(choose(choose(base, "head.output_stride", 1), "head.channels", 1));
+  ASSERT_TRUE(at32.ok()) << at32.error().message;
+  EXPECT_EQ(at32->node(*at32->find("head.lraspp.cbr")).shape, (ir::Shape{1, 64, 2, 2}));
+  // the low-level map is stage2's (stride 8 here), whatever the output stride
+  const ir::Node& low = at32->node(*at32->find("head.lraspp.low_classifier"));
+  EXPECT_EQ(at32->node(low.inputs[0]).shape.h(), 8);
+  auto bad = [&](const std::string& from, const std::string& to, const std::string& wanted) {
+    std::string text = yaml;
+    text.replace(text.find(from), from.size(), to);
+    auto parsed = parse_space(text, "seg.yaml", {});
+    ASSERT_FALSE(parsed.ok()) << to;
+    EXPECT_NE(parsed.error().message.find(wanted), std::string::npos) << parsed.error().message;
+  };
+  bad("output_stride: [16, 32]", "output_stride: [16, 24]", "not a power of two");
+  bad("output_stride: [16, 32]", "output_stride: [8, 32]", "at least 16");
+  bad("low: stage2", "low: stage7", "'stage7' is not stageK");
+  bad("type: segmentation", "type: classification", "head.channels");
+}
+
 }  // namespace
 }  // namespace hwnas::space

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "hwnas/onnx/onnx_import.h"
+#include "hwnas/space/derive.h"
 #include "hwnas/torch/import_check.h"
 
 namespace hwnas::libtorch {
@@ -62,6 +64,46 @@ TEST(TorchvisionImport, EveryModelImportsMatchesPyTorchAndReexports) {
     const std::string command = "/usr/bin/python3 " + std::string(HWNAS_SOURCE_DIR) +
                                 "/scripts/torchvision_fixtures.py --check " + path + " > " + path + ".check 2>&1";
     EXPECT_EQ(std::system(command.c_str()), 0) << "onnx.checker.check_model(full_check=True): " << read_bytes(path + ".check");
+  }
+}
+
+// space derive on each export: what the matcher recognises is searched, the rest kept fixed
+// (ShuffleNet's split branches, the LR-ASPP head, torchvision's SSDLite head, which reshapes and
+// concatenates); the baseline point with the network's weights gives the network's outputs.
+TEST(TorchvisionImport, EveryModelDerivesASpaceWhoseBaselineComputesIt) {
+  for (const auto& [name, entry] : manifest().items()) {
+    SCOPED_TRACE(name);
+    ASSERT_FALSE(entry.contains("export_error")) << entry["export_error"];
+    auto graph = onnx_io::import_onnx_file(kDir + "/" + entry.at("file").get<std::string>());
+    ASSERT_TRUE(graph.ok()) << graph.error().message;
+    auto derived = space::derive_space(*graph, {.channel_multiple = 16, .name = name});
+    ASSERT_TRUE(derived.ok()) << derived.error().message;
+    int searched = 0;
+    for (const space::DerivedStage& s : derived->stages) searched += s.fixed.empty();
+    const bool fixed_head = !derived->fixed_parts.empty() && derived->fixed_parts.back().name == "head";
+    if (name.rfind("shufflenet", 0) == 0) {  // split, shuffle and concat in every block: kept fixed
+      EXPECT_FALSE(derived->fixed_parts.empty()) << derived->yaml;
+    } else {
+      EXPECT_GE(searched, 6) << derived->yaml;
+    }
+    if (name.rfind("lraspp", 0) == 0)  // the head is matched and its width searched; the dilated blocks kept
+      EXPECT_NE(derived->yaml.find("head: {type: segmentation, classes: 21, channels: ["), std::string::npos) << derived->yaml;
+    if (name.rfind("ssdlite", 0) == 0) EXPECT_TRUE(fixed_head) << derived->yaml;  // it reshapes and concatenates
+    if (name.rfind("mnasnet", 0) == 0) EXPECT_TRUE(derived->fixed_parts.empty()) << derived->yaml;
+
+    auto space = space::parse_space(derived->yaml, name + ".yaml", {.channel_multiple = 16});
+    ASSERT_TRUE(space.ok()) << space.error().message;
+    auto arch = space->parse_key(derived->baseline_key);
+    ASSERT_TRUE(arch.ok()) << arch.error().message;
+    auto weighted = space::baseline_with_weights(*graph, *space, *arch);
+    ASSERT_TRUE(weighted.ok()) << weighted.error().message;
+    auto input = read_f32_file(kDir + "/" + entry.at("input").get<std::string>());
+    ASSERT_TRUE(input.ok()) << input.error().message;
+    auto expected = run_graph(*graph, *input, name);
+    ASSERT_TRUE(expected.ok()) << expected.error().message;
+    auto compared = compare_outputs(*weighted, *input, *expected, name + " (baseline point)");
+    ASSERT_TRUE(compared.ok()) << compared.error().message;
+    EXPECT_LE(compared->worst_relative_error, 1e-4);
   }
 }
 

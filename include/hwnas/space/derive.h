@@ -26,8 +26,14 @@
 // the space; derive_space decodes it and checks that it has the input's parameters (batch norms
 // folded) and MACs.
 //
-// A network the matcher does not recognise — other squeeze-excites (EfficientNet's), LR-ASPP heads,
-// branches — is an error naming the node where matching stopped and what was expected there.
+// What the matcher does not recognise is kept as it is: the network is cut where nothing passes
+// over (no skip edge), and each run of unrecognised layers between cuts (ResNet's 7x7 stem and max
+// pool, a branchy block, a dilated one) becomes a fixed stage, written in the text format under
+// the space's `fixed:` and spliced in at decode; a head other than the two above (LR-ASPP,
+// DeepLab's ASPP, heads that reshape and concatenate) becomes a fixed head reading the stage
+// outputs it reads (it starts after the last block the matcher recognises). The widths a fixed
+// part reads are held at the network's, and the resolutions kept are those at which every output
+// still scales with the input. DerivedSpace::fixed_parts lists the fixed parts and why.
 #pragma once
 
 #include <cstdint>
@@ -53,20 +59,38 @@ struct DerivedStage {
   double expansion = 1;
   std::string activation;       // "relu6", "hard_swish", ...
   std::string squeeze_excite;  // "" (none), "mobilenet_v3", "efficientnet" or "mnasnet"
+  bool width_fixed = false;    // a fixed region or head reads its output: one width
+  bool type_fixed = false;     // the head reads its first block's expansion output: it stays that IBN
+  // A fixed stage (block "fixed"): its region's name, why its first block was not recognised, its
+  // node count, ops and first and last node names.
+  std::string fixed, fixed_reason;
+  int64_t fixed_nodes = 0;
+  std::string fixed_ops, fixed_first, fixed_last;
+};
+
+// A part of the network kept as it is: the stem, a stage or the head.
+struct FixedPart {
+  std::string name;  // "stem", "stage3", "head"
+  int64_t nodes = 0;
+  std::string ops;   // "add, batch_norm x2, conv2d x2, relu x2"
+  std::string first, last;  // the network's names of its first and last node
+  std::string reason;       // what the matcher expected where it stopped
 };
 
 struct DerivedSpace {
   std::string yaml;          // the space, in the macro format of docs/search.md
   std::string baseline_key;  // the canonical key of the input network in that space
   std::vector<DerivedStage> stages;
+  std::vector<FixedPart> fixed_parts;  // in network order
   int64_t params = 0, macs = 0;  // of the input network (batch norms folded), equal to the baseline's
 };
 
 Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& options = {});
 
 // The baseline point of a derived space with `network`'s trained weights: `arch` decoded, its
-// batch norms folded into the convs (as an exporter folds them), and every conv2d and linear given
-// the weights of the network's (also folded) conv2d or linear at the same position in node order.
+// batch norms folded into the convs (as an exporter folds them), and every layer with weights (conv,
+// linear, a batch norm left unfolded, a fixed region's layers) given those of the network's (also
+// folded) layer at the same position in node order.
 // Its layer names are the space's ("stage2.block0.expand"), so expert::transfer_weights can hand
 // these weights on to any other point of the space wherever a layer keeps its name and shape: a
 // search's winner fine-tunes from the network it was derived from instead of training from scratch.

@@ -55,7 +55,20 @@ struct FieldRef {
   double fixed = 0;
 };
 
-// One stage of the macro space. Every field is a decision (possibly with one choice).
+// A part of the network kept as it is, spliced in at decode: what `space derive` does not
+// recognise (ResNet's 7x7 stem and max pool, branches, heads that reshape and concatenate). Its
+// graph (the text format of docs/text-format.md, without weights) reads its Input nodes; its
+// shapes are inferred again at every decode, so it follows the resolution where its ops allow.
+struct FixedRegion {
+  std::string name;  // its key under the space's `fixed:`
+  ir::Graph graph;
+  std::string text;  // the text it was read from: part of the space version
+  // ceil(its input's height / its output's), at the shapes it was written with (a stage or stem's stride).
+  int64_t stride = 1;
+};
+
+// One stage of the macro space. Every field is a decision (possibly with one choice), except in
+// a fixed stage, which has no decisions: `fixed` indexes MacroSpec::fixed and the other fields are unset.
 struct StageSpec {
   std::string name;             // "stage1"
   int block_type = -1;          // decision index (categorical: "ibn", "fused_ibn", ...)
@@ -65,14 +78,16 @@ struct StageSpec {
   bool squeeze_excite = false;
   std::string squeeze_excite_kind = "mobilenet_v3";  // with squeeze_excite: mobilenet_v3, efficientnet or mnasnet
   std::optional<blocks::Activation> activation;  // the stage's own; unset: the macro's
+  int fixed = -1;  // a fixed stage: index into MacroSpec::fixed
 };
 
 struct MacroSpec {
   int resolution = -1;          // decision index
   int depth_multiplier = -1;    // decision index
   int64_t input_channels = 3;
-  int stem_channels = -1;       // decision index
+  int stem_channels = -1;       // decision index (-1 with a fixed stem)
   int64_t stem_stride = 2;
+  int stem_fixed = -1;          // a fixed stem: index into `fixed`
   blocks::Activation activation = blocks::Activation::Relu6;
   std::vector<StageSpec> stages;
   HeadKind head = HeadKind::Classification;
@@ -80,11 +95,22 @@ struct MacroSpec {
   int64_t head_conv_channels = 0;  // classification: 1x1 conv before pooling (0: none)
   int64_t head_hidden = 0;         // classification: linear + activation after pooling (MobileNetV3; 0: none)
   int64_t head_channels = 128;     // segmentation: LR-ASPP inter channels
+  int head_channels_decision = -1; // segmentation: a decision for them (head.channels as a list); -1: head_channels
+  // segmentation: a decision of the output stride (head.output_stride): the stages that would
+  // take the stride past it keep stride 1. -1: the stages' own strides.
+  int output_stride = -1;
+  std::string low_stage;           // segmentation: the stage whose output is the low-level map; "": the last at stride 8
   std::vector<int64_t> extra_channels{256, 128};  // detection: SSDLite extra layers
   std::vector<int64_t> anchors;    // detection: anchors per location of each map; empty: 6 on every map
   // detection: the stride-16 map is the expansion output of the IBN that downsamples to stride 32
   // (TF's ssdlite_mobilenet_v2, torchvision's SSDLite) rather than the last stride-16 stage's output.
   bool tap_expansion = false;
+  // A fixed head: index into `fixed`, whose Input nodes read head_inputs in order: "stem",
+  // "stageK" (stage K's output) or "stageK.expansion" (the depthwise input of stage K's first block).
+  // `head` is then the task it is trained for; the outputs are the fixed graph's.
+  int head_fixed = -1;
+  std::vector<std::string> head_inputs;
+  std::vector<FixedRegion> fixed;
 };
 
 class SearchSpace {

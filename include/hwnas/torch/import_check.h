@@ -29,6 +29,23 @@ struct ImportCheck {
   std::string reexported;              // its bytes
 };
 
+// `graph` run through libtorch (eval mode, no grad) on `input` (flat, the input's shape): its
+// outputs in graph-output order, each flat in row-major order. `where` starts the errors.
+Result<std::vector<std::vector<float>>> run_graph(const ir::Graph& graph, const std::vector<float>& input,
+                                                  const std::string& where);
+
+struct OutputComparison {
+  std::vector<double> max_abs_error, output_scale;  // per output (scale: max |expected value|)
+  double worst_relative_error = 0.0;                // max over outputs of max_abs_error / output_scale
+};
+// run_graph's outputs against `expected` (the same layout). Errors: counts or sizes differ, libtorch failed.
+Result<OutputComparison> compare_outputs(const ir::Graph& graph, const std::vector<float>& input,
+                                         const std::vector<std::vector<float>>& expected, const std::string& where);
+
+// Raw little-endian float32 values (as scripts/torchvision_fixtures.py writes them). Errors name
+// a file that is missing or whose size is not a whole number of floats.
+Result<std::vector<float>> read_f32_file(const std::string& path);
+
 // `expected` holds the framework's outputs in graph-output order, each flat in row-major order.
 // Errors: the import failed, the input or an output has the wrong element count, libtorch failed.
 Result<ImportCheck> check_import(const std::string& onnx_path, const std::vector<float>& input,
