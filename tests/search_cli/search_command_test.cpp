@@ -10,6 +10,9 @@
 #include "commands.h"
 #include "../cli/in_process.h"
 #include "hwnas/search/store.h"
+#include "hwnas/space/derive.h"
+#include "hwnas/text/yaml_format.h"
+#include "hwnas/zoo/zoo.h"
 
 namespace hwnas::cli {
 namespace {
@@ -31,6 +34,34 @@ class SearchCommand : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   fs::path dir_;
 };
+
+// A space derived from a network with parts the matcher does not recognise (the zoo's LR-ASPP
+// MobileNetV3: dilated blocks kept fixed; the other stages and the head's width searched) is
+// searched like any other: the trials decode, and the baseline, given as the model, is compared.
+TEST_F(SearchCommand, ASpaceWithFixedPartsIsSearchedAroundItsBaseline) {
+  auto net = zoo::build_model("mobilenet_v3_large_lraspp", {.resolution = 64, .num_classes = 5});
+  ASSERT_TRUE(net.ok()) << net.error().message;
+  ASSERT_TRUE(text::save_yaml(*net, path("lraspp.yaml")).ok());
+  auto derived = space::derive_space(*net, {.channel_multiple = 32, .name = "lraspp_derived"});
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  ASSERT_FALSE(derived->fixed_parts.empty());
+  std::ofstream(path("space.yaml")) << derived->yaml;
+  std::ofstream(path("search.yaml")) << "space: space.yaml\ntarget: ethos-u55-256\nevaluators: [hardware]\n"
+                                        "objectives: [latency_us]\nbaseline: {model: lraspp.yaml}\n"
+                                        "algorithm: {name: evolution, population: 4, sample: 2}\ntrials: 8\nseed: 3\n";
+  RunResult r = run({"search", path("search.yaml"), "--store", path("fixed.db"), "--output", path("fixed-out")});
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("8 trials (0 resumed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("baseline: lraspp_derived"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("best vs baseline"), std::string::npos) << r.out;
+  auto store = search::ExperimentStore::open(path("fixed.db"), search::ExperimentStore::Access::ReadOnly);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto trials = store->trials();
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 8u);
+  for (const search::TrialRecord& t : *trials) EXPECT_EQ(t.status, "done") << t.key << ": " << t.error;
+  EXPECT_TRUE(fs::exists(path("fixed-out") + "/best.onnx"));
+}
 
 TEST_F(SearchCommand, DefaultSearchThenResumeThenTrials) {
   const std::string store = path("run.db"), output = path("out");
