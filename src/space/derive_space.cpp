@@ -263,7 +263,14 @@ class Matcher {
         b.out_channels = u2->attrs.out_channels;
         out = u2->out;
       } else {
-        b.type = "conv";
+        // A kxk conv + act added to the block's input is the macro space's fused IBN of expansion 1
+        // (EfficientNetV2's first stage); without the add it is a conv.
+        const NodeId add = n;
+        const bool residual = a1.kernel_h > 1 && a1.stride_h == 1 && a1.out_channels == in && add != ir::kNoNode &&
+                              node(add).kind == OpKind::Add && node(add).inputs.size() == 2 &&
+                              (node(add).inputs[0] == x || node(add).inputs[1] == x);
+        b.type = residual ? "fused_ibn" : "conv";
+        b.expansion = 1;
         b.out_channels = a1.out_channels;
         out = u1->out;
       }
@@ -415,13 +422,23 @@ std::vector<bool> backbone_cuts(const ir::Graph& g, const Matcher& m, NodeId end
 // The backbone from `input` to `end`: recognised blocks where the matcher finds them, the rest
 // fixed regions between cut points. A fixed region ends at a tensor the head reads (`taps`), and
 // where it holds a MAC op and two layers read on (a block's input and its skip, shortcut or
-// concat), so each unrecognised residual or dense block is listed as its own.
+// concat; not a squeeze-excite's), so each unrecognised residual or dense block is listed as its own.
 // A recognised block may hold a tap only as the expansion output its depthwise conv reads.
 Result<Walk> walk_backbone(const ir::Graph& g, Matcher& m, NodeId input, NodeId end, const std::set<NodeId>& taps) {
   const std::vector<bool> cut = backbone_cuts(g, m, end);
   if (!cut[static_cast<size_t>(end)])
     return m.stop(end, "a tensor the whole backbone passes through before the head (an edge passes over it)");
   auto is_cut = [&](NodeId id) { return id <= end && cut[static_cast<size_t>(id)]; };
+  // Read by two layers or more, as a block's input with its skip, shortcut or concat is (not a
+  // squeeze-excite's input, which its pool and its gating mul read).
+  auto block_input = [&](NodeId id) {
+    const auto readers = m.readers(id);
+    if (readers.size() < 2) return false;
+    const bool excite = readers.size() == 2 && std::any_of(readers.begin(), readers.end(), [&](NodeId r) {
+      return g.node(r).kind == OpKind::GlobalAvgPool;
+    }) && std::any_of(readers.begin(), readers.end(), [&](NodeId r) { return g.node(r).kind == OpKind::Mul; });
+    return !excite;
+  };
   auto holds_mac = [&](NodeId from, NodeId to) {
     for (NodeId i = from + 1; i <= to; ++i)
       if (!m.excluded(i) && ir::is_mac(g.node(i).kind)) return true;
@@ -511,7 +528,7 @@ Result<Walk> walk_backbone(const ir::Graph& g, Matcher& m, NodeId input, NodeId 
     while (y <= end && (m.excluded(y) || !cut[static_cast<size_t>(y)])) ++y;
     if (y > end) return m.stop(x, "a way on to the head");
     x = y;
-    if (x != end && (taps.count(x) || (holds_mac(open->from, x) && m.readers(x).size() >= 2))) close(x);
+    if (x != end && (taps.count(x) || (holds_mac(open->from, x) && block_input(x)))) close(x);
   }
   close(end);
   if (open) return m.stop(end, "the backbone's last tensor, with no layer before it read only by the head");

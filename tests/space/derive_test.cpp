@@ -323,6 +323,36 @@ TEST(DeriveSpace, AHeadConvOfAnotherActivationBecomesAStage) {
   expect_baseline_computes_the_network(g, *mixed, 32);
 }
 
+// EfficientNetV2's first stage: a 3x3 conv + act added to its input, the macro space's fused IBN
+// of expansion 1 (one kxk conv, with the residual).
+TEST(DeriveSpace, AConvAddedToItsInputIsAFusedIbnOfExpansionOne) {
+  ir::Graph g("v2_like");
+  ir::Builder b(g);
+  auto x = b.input({1, 3, 32, 32});
+  x = b.conv_bn_act(x, 24, 3, 2, ir::OpKind::Swish, 1, "stem");
+  for (int k = 0; k < 2; ++k) {
+    auto scope = b.scope("fused" + std::to_string(k));
+    blocks::BlockSpec spec;
+    spec.type = blocks::BlockType::FusedIbn;
+    spec.out_channels = 24;
+    spec.expansion = 1;
+    spec.activation = blocks::Activation::Swish;
+    auto y = blocks::build_block(b, x, spec);
+    ASSERT_TRUE(y.ok()) << y.error().message;
+    x = *y;
+  }
+  x = b.linear(b.flatten(b.global_avg_pool(x)), 10, true);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  auto derived = derive_space(g);
+  ASSERT_TRUE(derived.ok()) << derived.error().message;
+  EXPECT_TRUE(derived->fixed_parts.empty());
+  ASSERT_EQ(derived->stages.size(), 1u);
+  EXPECT_EQ(derived->stages[0].block, "fused_ibn");
+  EXPECT_EQ(derived->stages[0].expansion, 1);
+  EXPECT_EQ(derived->stages[0].depth, 2);
+  expect_baseline_computes_the_network(g, *derived, 32);
+}
+
 TEST(DeriveSpace, ANetworkItCannotDeriveIsAnError) {
   ir::Graph g("two");
   ir::Builder b(g);

@@ -8,7 +8,8 @@
 //
 // The matcher walks the network from its input: a stem (3x3 conv + activation), then blocks —
 // inverted bottlenecks (1x1 expand + act, kxk depthwise + act, 1x1 linear project; without the
-// expand when the expansion is 1), fused IBNs (kxk conv + act, 1x1 linear project), standard
+// expand when the expansion is 1), fused IBNs (kxk conv + act, 1x1 linear project; at expansion 1
+// a kxk conv + act added to its input), standard
 // convs (kxk conv + act) — each with the residual add when it has one, then a classification
 // head ([1x1 conv + act], global average pool, flatten, linear) or an SSDLite head (the graph's
 // outputs are per-map box and class predictor convs after a depthwise conv; extra layers after the
