@@ -837,7 +837,8 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     return Error{"space derive: the input is [" + in_shape.to_string() + "]; expected a square image [N, C, H, H]"};
   Matcher m(graph);
 
-  // The head: SSDLite's as blocks::ssdlite_head builds it, a classification head, or else fixed.
+  // The head: SSDLite's as blocks::ssdlite_head builds it, LR-ASPP, a classification head, or else a
+  // fixed one; each with the backbone walk that ends where it starts.
   std::optional<DetectionHead> detection;
   std::optional<ClassificationHead> classification;
   std::optional<FixedHead> fixed;
