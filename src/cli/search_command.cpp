@@ -56,15 +56,18 @@ std::string metric_text(const std::string& name, double v) {
   return text;
 }
 
-std::vector<std::string> shown_metrics(const search::CostModel& model) {
+// The metrics tables and baselines show: `first` (the objectives and budgets), then the trained
+// accuracy and the hardware metrics (a table keeps only those some row has).
+std::vector<std::string> shown_metrics(const std::vector<std::string>& first) {
   std::vector<std::string> names;
   auto add = [&](const std::string& n) {
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
   };
-  for (const std::string& n : model.required_metrics()) add(n);
-  for (const char* n : {"latency_us", "memory_bytes", "macs", "params"}) add(n);
+  for (const std::string& n : first) add(n);
+  for (const char* n : {"accuracy", "latency_us", "memory_bytes", "macs", "params"}) add(n);
   return names;
 }
+std::vector<std::string> shown_metrics(const search::CostModel& model) { return shown_metrics(model.required_metrics()); }
 
 // With `errors`, a last column with each failed trial's error (its first line, cut to 100 characters).
 void print_trials_table(std::ostream& out, const std::vector<search::TrialRecord>& trials, const std::vector<size_t>& rows,
@@ -481,10 +484,9 @@ int run_trials_command(const TrialsArgs& args, Streams streams) {
   if (!trials) return report_error(*streams.err, trials.error().message);
   search::CostModel model;
   model.objectives = search::stored_objectives(store->meta());
-  std::vector<std::string> metrics;
-  for (const auto& o : model.objectives) metrics.push_back(o.metric);
-  for (const char* n : {"latency_us", "memory_bytes", "macs", "params"})
-    if (std::find(metrics.begin(), metrics.end(), n) == metrics.end()) metrics.push_back(n);
+  std::vector<std::string> objectives;
+  for (const auto& o : model.objectives) objectives.push_back(o.metric);
+  const std::vector<std::string> metrics = shown_metrics(objectives);
   std::ostream& out = *streams.out;
 
   if (args.action == "list") {

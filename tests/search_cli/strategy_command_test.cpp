@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -93,6 +94,26 @@ TEST_F(StrategyCommand, ZeroShotRanksByTheProxyThenTrainsItsTopK) {
   RunResult resumed = run({"search", config, "--quiet", "--resume"});
   ASSERT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("6 trials (8 resumed"), std::string::npos) << resumed.out;
+}
+
+// The trained accuracy is shown beside the hardware metrics when it is not an objective.
+TEST_F(StrategyCommand, TheTrainedAccuracyIsShownWhenLatencyIsTheObjective) {
+  std::string text;
+  {
+    std::ifstream in(write_config("lat", "trials: 2\n"));
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  text.replace(text.find("objectives: [{metric: accuracy, direction: maximize}]"), 53, "objectives: [latency_us]");
+  text.replace(text.find("trials: 6\n"), 10, "");
+  std::ofstream(path("lat.yaml")) << text;
+  RunResult result = run({"search", path("lat.yaml"), "--quiet"});
+  ASSERT_EQ(result.status, 0) << result.err << text;
+  const size_t table = result.out.find("best trials:");
+  ASSERT_NE(table, std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("accuracy", table), std::string::npos) << result.out;
+  RunResult list = run({"trials", "list", path("lat.db")});
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("accuracy"), std::string::npos) << list.out;
 }
 
 TEST_F(StrategyCommand, HybridScreensTheFirstRungByAZeroShotProxy) {
