@@ -219,7 +219,10 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
         maps = {expansion_tap};
       }
       maps.push_back(*x);
-      auto extras = blocks::ssdlite_extra_layers(b, *x, m.extra_channels, m.activation);
+      std::vector<int64_t> extra_widths = m.extra_channels;
+      for (size_t k = 0; k < m.extra_channel_decisions.size(); ++k)
+        if (m.extra_channel_decisions[k] >= 0) extra_widths[k] = static_cast<int64_t>(value(m.extra_channel_decisions[k]));
+      auto extras = blocks::ssdlite_extra_layers(b, *x, extra_widths, m.activation);
       if (!extras) return extras.error().within("invalid architecture: detection extra layers");
       maps.insert(maps.end(), extras->begin(), extras->end());
       blocks::SsdLiteHeadSpec head;

@@ -1153,9 +1153,16 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
       baseline["head.channels"] = number(static_cast<double>(segmentation->channels));
       if (!output_strides.empty()) baseline["head.output_stride"] = number(static_cast<double>(total_stride));
     } else if (detection) {
-      std::vector<double> extras(detection->extra_channels.begin(), detection->extra_channels.end());
+      // each extra layer's width a decision: its own and the multiples of P around it
+      std::string extras = "[";
+      for (size_t k = 0; k < detection->extra_channels.size(); ++k) {
+        const int64_t width = detection->extra_channels[k];
+        extras += (k ? ", " : "") + list(width_choices(width, options.channel_multiple, options.max_width_options));
+        baseline["head.extra" + std::to_string(k + 1) + ".channels"] = number(static_cast<double>(width));
+      }
+      extras += "]";
       std::vector<double> anchors(detection->anchors.begin(), detection->anchors.end());
-      yaml << "head: {type: detection, classes: " << classes << ", extra_channels: " << list(extras)
+      yaml << "head: {type: detection, classes: " << classes << ", extra_channels: " << extras
            << ", anchors: " << list(anchors) << ", tap: " << (tap_expansion ? "expansion" : "stage_output") << "}\n";
     } else {
       yaml << "head: {type: classification, classes: " << classes << ", conv_channels: " << classification->conv

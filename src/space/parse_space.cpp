@@ -510,12 +510,27 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
         const YAML::Node extra = head["extra_channels"];
         if (!extra.IsSequence()) return r.error_at(extra, "head.extra_channels", "expected a list");
         macro.extra_channels.clear();
+        bool any_decision = false;
+        std::vector<int> decisions_of_extras;
         for (const auto& e : extra) {
+          if (e.IsSequence() || e.IsMap()) {  // this layer's width is a decision
+            if (macro.head != HeadKind::Detection)
+              return r.error_at(e, "head.extra_channels", "a list of widths is a decision of the detection head only");
+            const std::string name = "head.extra" + std::to_string(macro.extra_channels.size() + 1) + ".channels";
+            auto d = numeric_decision(r, e, name, {.min_value = 2}, context);
+            if (!d) return d.error();
+            macro.extra_channels.push_back(static_cast<int64_t>(d->choices.front().value));
+            decisions_of_extras.push_back(add(std::move(*d)));
+            any_decision = true;
+            continue;
+          }
           auto v = r.integer(e, "head.extra_channels", kMaxSpaceInteger);
           if (!v) return v.error();
           if (*v < 2) return r.error_at(e, "head.extra_channels", "must be at least 2");
           macro.extra_channels.push_back(*v);
+          decisions_of_extras.push_back(-1);
         }
+        if (any_decision) macro.extra_channel_decisions = decisions_of_extras;
       }
       if (head["anchors"]) {
         const YAML::Node anchors = head["anchors"];

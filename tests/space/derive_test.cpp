@@ -74,10 +74,14 @@ TEST(DeriveSpace, SsdLiteKeepsItsTapsExtrasAndAnchors) {
   ASSERT_TRUE(net.ok()) << net.error().message;
   auto derived = derive_space(*net, {.channel_multiple = 32, .name = "ssd"});
   ASSERT_TRUE(derived.ok()) << derived.error().message;
-  EXPECT_NE(derived->yaml.find("head: {type: detection, classes: 91, extra_channels: [512, 256, 256, 128], "
+  // each extra layer's width is a decision around its own (512, 256, 256, 128)
+  EXPECT_NE(derived->yaml.find("head: {type: detection, classes: 91, extra_channels: [[256, 384, 512, 640, 768], "
+                               "[128, 192, 256, 320, 384], [128, 192, 256, 320, 384], [64, 96, 128, 160, 192]], "
                                "anchors: [3, 6, 6, 6, 6, 6], tap: expansion}"),
             std::string::npos)
       << derived->yaml;
+  EXPECT_NE(derived->baseline_key.find("head.extra1.channels=512;head.extra2.channels=256"), std::string::npos)
+      << derived->baseline_key;
   ASSERT_EQ(derived->stages.size(), 8u);
   EXPECT_EQ(derived->stages.back().block, "conv");
   EXPECT_EQ(derived->stages.back().channels, 1280);
@@ -92,6 +96,13 @@ TEST(DeriveSpace, SsdLiteKeepsItsTapsExtrasAndAnchors) {
   const auto theirs = analysis::analyze_cost(ir::fold_batch_norm(*net));
   EXPECT_EQ(mine.params, theirs.params);
   EXPECT_EQ(mine.macs, theirs.macs);
+  // The first extra layer at 768 wide instead of 512.
+  auto wider = *arch;
+  for (size_t d = 0; d < space->decisions().size(); ++d)
+    if (space->decisions()[d].name == "head.extra1.channels") wider[d] = 4;
+  auto widened = space->decode(wider);
+  ASSERT_TRUE(widened.ok()) << widened.error().message;
+  EXPECT_GT(analysis::analyze_cost(*widened).params, analysis::analyze_cost(*baseline).params);
   // A detection space without the tap reads the last stride-16 stage instead, and its version differs.
   std::string stage_tap = derived->yaml;
   stage_tap.replace(stage_tap.find("tap: expansion"), 14, "tap: stage_output");

@@ -101,6 +101,9 @@ struct MacroSpec {
   int output_stride = -1;
   std::string low_stage;           // segmentation: the stage whose output is the low-level map; "": the last at stride 8
   std::vector<int64_t> extra_channels{256, 128};  // detection: SSDLite extra layers
+  // detection: per extra layer, a decision of its width (head.extraK.channels; extra_channels
+  // written with a list for that layer), or -1: extra_channels' value. Empty: none are decisions.
+  std::vector<int> extra_channel_decisions;
   std::vector<int64_t> anchors;    // detection: anchors per location of each map; empty: 6 on every map
   // detection: the stride-16 map is the expansion output of the IBN that downsamples to stride 32
   // (TF's ssdlite_mobilenet_v2, torchvision's SSDLite) rather than the last stride-16 stage's output.
