@@ -1,6 +1,7 @@
 // `hwnas space`: list the built-in search spaces, show a space's decisions, decode an architecture to a network, sample architectures.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -96,7 +97,10 @@ int run_derive(const DeriveArgs& args, Streams streams) {
   for (size_t i = 0; i < derived->stages.size(); ++i) {
     const space::DerivedStage& s = derived->stages[i];
     if (!s.fixed.empty()) {
-      out << "  stage" << i + 1 << ": fixed (" << s.fixed_nodes << " nodes) -> " << s.channels << " channels, stride " << s.stride << "\n";
+      const auto part = std::find_if(derived->fixed_parts.begin(), derived->fixed_parts.end(),
+                                     [&](const space::FixedPart& f) { return f.name == s.fixed; });
+      out << "  stage" << i + 1 << ": fixed (" << (part == derived->fixed_parts.end() ? 0 : part->nodes) << " nodes) -> "
+          << s.channels << " channels, stride " << s.stride << "\n";
       continue;
     }
     out << "  stage" << i + 1 << ": " << s.depth << " x " << s.block << " k" << s.kernel << " e" << fixed(s.expansion, 2)

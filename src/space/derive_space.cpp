@@ -73,6 +73,11 @@ class Matcher {
   }
   // The nodes the head owns, which the backbone walk leaves out (empty: none).
   void set_head_nodes(std::vector<bool> head) { head_ = std::move(head); }
+  // The head owns every node after `last` (in node order), as an exporter writes a head after its backbone.
+  void set_head_after(NodeId last) {
+    head_.assign(g_.size(), false);
+    for (size_t i = static_cast<size_t>(last) + 1; i < head_.size(); ++i) head_[i] = true;
+  }
   bool excluded(NodeId id) const { return static_cast<size_t>(id) < head_.size() && head_[static_cast<size_t>(id)]; }
   // The head's nodes when the detection head's readers are ignored: every node they lead to.
   std::vector<bool> ignored_closure() const {
@@ -566,6 +571,25 @@ Result<std::string> region_text(const ir::Graph& g, const std::vector<NodeId>& n
   return text::to_yaml(*sub);
 }
 
+std::string op_summary(const ir::Graph& g, const std::vector<NodeId>& nodes);
+
+// A part kept fixed: its region's text (kept in `regions` under `name`) and its listing.
+Result<FixedPart> fixed_part(const ir::Graph& g, const std::string& name, const std::vector<NodeId>& nodes,
+                             const std::vector<NodeId>& reads, const std::vector<NodeId>& returns, const std::string& reason,
+                             std::vector<std::pair<std::string, std::string>>& regions) {
+  auto text = region_text(g, nodes, name, reads, returns);
+  if (!text) return text.error().within("space derive: fixed region " + name);
+  regions.push_back({name, *text});
+  return FixedPart{name, static_cast<int64_t>(nodes.size()), op_summary(g, nodes), g.node(nodes.front()).name,
+                   g.node(nodes.back()).name, reason};
+}
+
+// ceil(the height of `from` / that of `to`): a fixed part's stride, as parse_space counts it.
+int64_t ceil_stride(const ir::Graph& g, NodeId from, NodeId to) {
+  const int64_t out_h = std::max<int64_t>(1, g.node(to).shape.h());
+  return (g.node(from).shape.h() + out_h - 1) / out_h;
+}
+
 std::string indented(const std::string& text, const std::string& indent) {
   std::string out;
   size_t start = 0;
@@ -634,10 +658,8 @@ std::vector<NodeId> classification_head_starts(const ir::Graph& graph) {
   }
   if (graph.node(y).kind != OpKind::GlobalAvgPool) return {};
   const NodeId x = graph.node(y).inputs[0];
-  NodeId c = x;
-  if (ir::is_activation(graph.node(c).kind)) c = graph.node(c).inputs[0];
-  if (graph.node(c).kind == OpKind::BatchNorm) c = graph.node(c).inputs[0];
-  if (c != x && graph.node(c).kind == OpKind::Conv2d) {
+  const NodeId c = conv_before(graph, x);
+  if (c != ir::kNoNode && c != x) {
     const auto& a = graph.node(c).attr<ir::Conv2dAttrs>();
     if (a.kernel_h == 1 && a.stride_h == 1 && a.groups == 1) return {graph.node(c).inputs[0], x};
   }
@@ -682,10 +704,9 @@ std::optional<SegmentationHead> lraspp_head(const ir::Graph& g, const ir::Shape&
       NodeId cbr = g.node(scaled).inputs[static_cast<size_t>(side)];
       const NodeId gate = g.node(scaled).inputs[static_cast<size_t>(1 - side)];
       if (!is(cbr, OpKind::Relu) || !is(gate, OpKind::Sigmoid)) continue;
-      cbr = g.node(cbr).inputs[0];
-      if (is(cbr, OpKind::BatchNorm)) cbr = g.node(cbr).inputs[0];
+      cbr = conv_before(g, cbr);
       const NodeId gate_conv = g.node(gate).inputs[0];
-      if (!is(cbr, OpKind::Conv2d) || !conv1x1(gate_conv, false)) continue;
+      if (cbr == ir::kNoNode || !conv1x1(gate_conv, false)) continue;
       const auto& ca = g.node(cbr).attr<ir::Conv2dAttrs>();
       if (ca.kernel_h != 1 || ca.stride_h != 1 || ca.groups != 1) continue;
       const NodeId pool = g.node(gate_conv).inputs[0];
@@ -753,9 +774,7 @@ Result<FixedHead> fixed_head(const ir::Graph& g, Matcher& m, NodeId input) {
     if (next.size() == 1 && (g.node(next[0]).kind == OpKind::BatchNorm || ir::is_activation(g.node(next[0]).kind))) continue;
     auto taps = head_taps(g, s);
     if (!taps) continue;
-    std::vector<bool> head(g.size(), false);
-    for (NodeId i = s + 1; i < n; ++i) head[static_cast<size_t>(i)] = true;
-    m.set_head_nodes(std::move(head));
+    m.set_head_after(s);
     const std::set<NodeId> tap_set(taps->begin(), taps->end());
     auto w = walk_backbone(g, m, input, s, tap_set);
     if (!w || !taps_bound(*w, input, *taps)) continue;
@@ -772,9 +791,7 @@ Result<FixedHead> fixed_head(const ir::Graph& g, Matcher& m, NodeId input) {
     }
   }
   if (!best) return Error{"space derive: found no point where the network splits into a backbone and a head that reads it"};
-  std::vector<bool> head(g.size(), false);
-  for (NodeId i = best->last_backbone + 1; i < n; ++i) head[static_cast<size_t>(i)] = true;
-  m.set_head_nodes(std::move(head));
+  m.set_head_after(best->last_backbone);
   return *best;
 }
 
@@ -858,9 +875,7 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
   std::optional<SegmentationHead> segmentation;
   if (!detection) {
     if (auto head = lraspp_head(graph, in_shape)) {
-      std::vector<bool> owned(graph.size(), false);
-      for (size_t i = static_cast<size_t>(head->high) + 1; i < graph.size(); ++i) owned[i] = true;
-      m.set_head_nodes(owned);
+      m.set_head_after(head->high);
       auto w = walk_backbone(graph, m, input, head->high, {head->low});
       if (w && head->low < head->high) {
         walk = std::move(*w);
@@ -872,18 +887,16 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
   }
   if (!detection && !segmentation) {
     for (NodeId start : classification_head_starts(graph)) {
-      std::vector<bool> head(graph.size(), false);
-      for (size_t i = static_cast<size_t>(start) + 1; i < graph.size(); ++i) head[i] = true;
-      m.set_head_nodes(head);
+      m.set_head_after(start);
       auto w = walk_backbone(graph, m, input, start, {});
-      m.set_head_nodes({});
+      m.set_head_nodes({});  // the head matcher reads the head's nodes
       if (!w) continue;
       auto c = classification_head(graph, m, start);
       // the macro space's stem and head share one activation
       if (c && (!w->stem || !c->activation || *c->activation == *w->stem->activation)) {
         classification = *c;
         walk = std::move(*w);
-        m.set_head_nodes(head);
+        m.set_head_after(start);
         break;
       }
     }
@@ -921,14 +934,18 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
 
   // stages: consecutive blocks alike form one; a fixed region is one of its own
   DerivedSpace derived;
+  std::vector<std::pair<std::string, std::string>> regions;  // the fixed regions: name, text
   std::vector<NodeId> stage_out;   // each stage's output tensor
   std::vector<NodeId> stage_expansion;
-  std::vector<std::string> region_names;  // per stage: its fixed region's name, or ""
   std::optional<Piece> fixed_stem;
   size_t first_piece = 0;
   if (!walk.stem && !walk.pieces.empty() && !walk.pieces.front().block) {
     fixed_stem = walk.pieces.front();
     first_piece = 1;
+    auto part = fixed_part(graph, "stem", nodes_between(graph, m, fixed_stem->from, fixed_stem->to), {input}, {fixed_stem->to},
+                           fixed_stem->reason, regions);
+    if (!part) return part.error();
+    derived.fixed_parts.push_back(*part);
   }
   for (size_t k = first_piece; k < walk.pieces.size(); ++k) {
     const Piece& p = walk.pieces[k];
@@ -936,14 +953,10 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
       DerivedStage stage;
       stage.block = "fixed";
       stage.fixed = "stage" + std::to_string(derived.stages.size() + 1);
-      stage.fixed_reason = p.reason;
-      const auto nodes = nodes_between(graph, m, p.from, p.to);
-      stage.fixed_nodes = static_cast<int64_t>(nodes.size());
-      stage.fixed_ops = op_summary(graph, nodes);
-      stage.fixed_first = graph.node(nodes.front()).name;
-      stage.fixed_last = graph.node(nodes.back()).name;
-      const int64_t out_h = std::max<int64_t>(1, graph.node(p.to).shape.h());
-      stage.stride = (graph.node(p.from).shape.h() + out_h - 1) / out_h;  // as parse_space counts a fixed stage's
+      auto part = fixed_part(graph, stage.fixed, nodes_between(graph, m, p.from, p.to), {p.from}, {p.to}, p.reason, regions);
+      if (!part) return part.error();
+      derived.fixed_parts.push_back(*part);
+      stage.stride = ceil_stride(graph, p.from, p.to);
       stage.channels = graph.node(p.to).shape.c();
       derived.stages.push_back(stage);
       stage_out.push_back(p.to);
@@ -984,10 +997,7 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     s.type_fixed = fixed && stage_expansion[i] != ir::kNoNode;  // a fixed head reads its expansion: it stays that IBN
   }
 
-  int64_t total_stride = walk.stem ? walk.stem->attrs.stride_h
-                         : fixed_stem ? (in_shape.h() + graph.node(fixed_stem->to).shape.h() - 1) /
-                                            std::max<int64_t>(1, graph.node(fixed_stem->to).shape.h())
-                                      : 1;
+  int64_t total_stride = walk.stem ? walk.stem->attrs.stride_h : fixed_stem ? ceil_stride(graph, input, fixed_stem->to) : 1;
   const int64_t stem_stride = total_stride;
   for (const DerivedStage& s : derived.stages) total_stride *= s.stride;
   if (std::any_of(derived.stages.begin(), derived.stages.end(), [](const DerivedStage& s) { return s.fixed.empty() && s.stride > 2; }))
@@ -1030,30 +1040,7 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     }
   }
 
-  // the fixed regions' texts, the head's inputs
-  std::vector<std::pair<std::string, std::string>> regions;  // name, text
-  if (fixed_stem) {
-    auto text = region_text(graph, nodes_between(graph, m, fixed_stem->from, fixed_stem->to), "stem", {input}, {fixed_stem->to});
-    if (!text) return text.error().within("space derive: the fixed stem");
-    regions.push_back({"stem", *text});
-    const auto nodes = nodes_between(graph, m, fixed_stem->from, fixed_stem->to);
-    derived.fixed_parts.push_back({"stem", static_cast<int64_t>(nodes.size()), op_summary(graph, nodes),
-                                   graph.node(nodes.front()).name, graph.node(nodes.back()).name, fixed_stem->reason});
-  }
-  {
-    size_t stage = 0;
-    for (size_t k = first_piece; k < walk.pieces.size(); ++k) {
-      const Piece& p = walk.pieces[k];
-      if (p.block) continue;
-      while (stage < derived.stages.size() && (derived.stages[stage].fixed.empty() || stage_out[stage] != p.to)) ++stage;
-      if (stage == derived.stages.size()) return Error{"space derive: internal: a fixed region without its stage"};
-      const DerivedStage& s = derived.stages[stage];
-      auto text = region_text(graph, nodes_between(graph, m, p.from, p.to), s.fixed, {p.from}, {p.to});
-      if (!text) return text.error().within("space derive: fixed region " + s.fixed);
-      regions.push_back({s.fixed, *text});
-      derived.fixed_parts.push_back({s.fixed, s.fixed_nodes, s.fixed_ops, s.fixed_first, s.fixed_last, s.fixed_reason});
-    }
-  }
+  // the fixed head's inputs and text
   std::vector<std::string> head_inputs;
   std::string head_task;
   if (fixed) {
@@ -1068,16 +1055,13 @@ Result<DerivedSpace> derive_space(const ir::Graph& graph, const DeriveOptions& o
     }
     std::vector<NodeId> head_nodes;
     for (NodeId i = fixed->last_backbone + 1; i < static_cast<NodeId>(graph.size()); ++i) head_nodes.push_back(i);
-    m.set_head_nodes({});
-    auto text = region_text(graph, head_nodes, "head", fixed->taps, graph.outputs());
-    if (!text) return text.error().within("space derive: the fixed head");
-    regions.push_back({"head", *text});
+    auto part = fixed_part(graph, "head", head_nodes, fixed->taps, graph.outputs(),
+                           "a head other than a classification, LR-ASPP or blocks::ssdlite_head's", regions);
+    if (!part) return part.error();
+    derived.fixed_parts.push_back(*part);
     auto task = fixed_head_task(graph, in_shape);
     head_task = task.first;
     classes = task.second;
-    derived.fixed_parts.push_back({"head", static_cast<int64_t>(head_nodes.size()), op_summary(graph, head_nodes),
-                                   graph.node(head_nodes.front()).name, graph.node(head_nodes.back()).name,
-                                   "a head other than a classification head or blocks::ssdlite_head's"});
   }
 
   // the space

@@ -168,7 +168,8 @@ Result<Decision> block_decision(const Reader& r, const YAML::Node& node, const s
   return d;
 }
 
-// The space's `fixed:` map: each name's text-format graph (docs/text-format.md), weights dropped.
+// The space's `fixed:` map: each name's text-format graph (docs/text-format.md). Weights written
+// there are never used: decode builds the region's layers afresh.
 Result<std::vector<FixedRegion>> fixed_regions(const Reader& r, const YAML::Node& node) {
   std::vector<FixedRegion> regions;
   if (!node) return regions;
@@ -181,8 +182,6 @@ Result<std::vector<FixedRegion>> fixed_regions(const Reader& r, const YAML::Node
     if (!text) return text.error();
     auto graph = text::from_yaml(*text, r.source() + ": " + field);
     if (!graph) return graph.error();
-    for (const ir::Node& n : graph->nodes())
-      for (size_t p = 0; p < n.params.size(); ++p) graph->param(n.id, p).data.clear();
     if (graph->inputs().empty()) return r.error_at(item.second, field, "a fixed region needs at least one input node");
     regions.push_back({*name, std::move(*graph), *text, 1});
   }

@@ -62,11 +62,7 @@ struct DerivedStage {
   std::string squeeze_excite;  // "" (none), "mobilenet_v3", "efficientnet" or "mnasnet"
   bool width_fixed = false;    // a fixed region or head reads its output: one width
   bool type_fixed = false;     // the head reads its first block's expansion output: it stays that IBN
-  // A fixed stage (block "fixed"): its region's name, why its first block was not recognised, its
-  // node count, ops and first and last node names.
-  std::string fixed, fixed_reason;
-  int64_t fixed_nodes = 0;
-  std::string fixed_ops, fixed_first, fixed_last;
+  std::string fixed;  // a fixed stage (block "fixed"): its region's name, listed in DerivedSpace::fixed_parts
 };
 
 // A part of the network kept as it is: the stem, a stage or the head.
