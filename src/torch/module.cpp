@@ -31,6 +31,9 @@ std::string shape_text(at::IntArrayRef sizes) {
 Status check_weights(const ir::Graph& graph, const ModuleOptions& options) {
   const std::string where = "graph '" + graph.name() + "'";
   if (graph.empty()) return Error{where + ": has no nodes"};
+  if (options.fake_quant && options.fake_quant->roles.size() != graph.size())
+    return Error{where + ": the quantisation plan was made for a graph of " + std::to_string(options.fake_quant->roles.size()) +
+                 " nodes, this one has " + std::to_string(graph.size())};
   const ir::Param* first_with = nullptr;
   const ir::Node* node_with = nullptr;
   const ir::Param* first_without = nullptr;
@@ -212,7 +215,9 @@ GraphModuleImpl::GraphModuleImpl(const ir::Graph& graph, const ModuleOptions& op
 
 Tensor GraphModuleImpl::forward_node(const ir::Node& node, const std::vector<Tensor>& values) {
   auto in = [&](size_t i) -> const Tensor& { return values[static_cast<size_t>(node.inputs[i])]; };
-  const auto& params = params_[static_cast<size_t>(node.id)];
+  std::vector<Tensor> quantised;
+  if (options_.fake_quant) quantised = effective_params(node);
+  const auto& params = quantised.empty() ? params_[static_cast<size_t>(node.id)] : quantised;
   switch (node.kind) {
     case ir::OpKind::Input:
       return values[static_cast<size_t>(node.id)];  // set by forward_all, which skips inputs
@@ -336,16 +341,51 @@ Tensor GraphModuleImpl::forward_node(const ir::Node& node, const std::vector<Ten
   TORCH_CHECK(false, node.describe(), ": operator kind unknown to the libtorch module");
 }
 
+std::vector<Tensor> GraphModuleImpl::effective_params(const ir::Node& node) const {
+  const auto& params = params_[static_cast<size_t>(node.id)];
+  if (params.empty() || (node.kind != ir::OpKind::Conv2d && node.kind != ir::OpKind::Linear &&
+                         node.kind != ir::OpKind::ConvTranspose2d))
+    return {};
+  // Symmetric int8 weights at max |w| / 127 (tensor-tensor division, as quant::weight_scales
+  // computes it, so both round alike); conv_transpose2d per tensor.
+  const Tensor& w = params[0];
+  const bool per_channel = options_.fake_quant->weights == quant::WeightGranularity::PerChannel &&
+                           node.kind != ir::OpKind::ConvTranspose2d;
+  Tensor amax = per_channel ? w.detach().abs().flatten(1).amax(1) : w.detach().abs().max().reshape({1});
+  Tensor scales = at::where(amax > 0, at::div(amax, at::full_like(amax, 127.0f)), at::ones_like(amax));
+  const int64_t out_channels = node.kind == ir::OpKind::ConvTranspose2d ? node.shape[1] : w.size(0);
+  std::vector<Tensor> out(params.begin(), params.end());
+  out[0] = per_channel ? at::fake_quantize_per_channel_affine(w, scales, at::zeros_like(scales, at::kInt), 0, -127, 127)
+                       : at::fake_quantize_per_tensor_affine(w, scales.item<float>(), 0, -127, 127);
+  // The int32 bias at input scale x weight scale, where the input lies on a grid.
+  const auto& input_grid = options_.fake_quant->grid[static_cast<size_t>(node.inputs[0])];
+  if (params.size() > 1 && params[1].defined() && input_grid) {
+    Tensor bias_scales = (per_channel ? scales : scales.expand({out_channels})).contiguous() * input_grid->scale;
+    out[1] = at::fake_quantize_per_channel_affine(params[1], bias_scales, at::zeros_like(bias_scales, at::kInt), 0,
+                                                  -2147483647LL, 2147483647LL);
+  }
+  return out;
+}
+
+Tensor GraphModuleImpl::finish_output(ir::NodeId id, Tensor value) const {
+  if (options_.fake_quant && options_.fake_quant->quantizes[static_cast<size_t>(id)]) {
+    const quant::QuantParams& p = *options_.fake_quant->grid[static_cast<size_t>(id)];
+    value = at::fake_quantize_per_tensor_affine(value, p.scale, p.zero_point, p.qmin, p.qmax);
+  }
+  if (observer_) observer_(id, value);
+  return value;
+}
+
 std::vector<Tensor> GraphModuleImpl::forward_all(const std::vector<Tensor>& inputs) {
   const std::vector<ir::NodeId> input_ids = graph_.inputs();
   TORCH_CHECK(inputs.size() == input_ids.size(), "graph '", graph_.name(), "' takes ", input_ids.size(),
               " input(s), got ", inputs.size());
   std::vector<Tensor> values(graph_.size());
-  for (size_t i = 0; i < inputs.size(); ++i) values[static_cast<size_t>(input_ids[i])] = inputs[i];
+  for (size_t i = 0; i < inputs.size(); ++i) values[static_cast<size_t>(input_ids[i])] = finish_output(input_ids[i], inputs[i]);
   for (const ir::Node& node : graph_.nodes()) {
     if (node.kind == ir::OpKind::Input) continue;
     running_node_ = node.id;
-    values[static_cast<size_t>(node.id)] = forward_node(node, values);
+    values[static_cast<size_t>(node.id)] = finish_output(node.id, forward_node(node, values));
     for (ir::NodeId input : node.inputs)
       if (last_reader_[static_cast<size_t>(input)] == node.id) values[static_cast<size_t>(input)].reset();
   }

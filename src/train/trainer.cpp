@@ -263,7 +263,7 @@ Result<TrainResult> train_network(const ir::Graph& graph, Task& task, const data
       drop_last ? example_count / options.batch_size : 1;  // a set smaller than a batch: one short batch
   const int64_t total_steps = steps_per_epoch * options.epochs;
 
-  auto made = libtorch::make_graph_module(graph, {.seed = options.seed});
+  auto made = libtorch::make_graph_module(graph, {.seed = options.seed, .fake_quant = options.fake_quant});
   if (!made) return made.error();
   libtorch::GraphModule module = *made;
   auto optimizer = make_optimizer(module, options);

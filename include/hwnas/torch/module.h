@@ -18,11 +18,14 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "hwnas/ir/graph.h"
 #include "hwnas/ir/result.h"
+#include "hwnas/quant/plan.h"
 
 namespace hwnas::libtorch {
 
@@ -40,6 +43,14 @@ struct ModuleOptions {
   bool fold_batch_norm = false;
   // Weight of the current batch in the running statistics of batch_norm in train mode (PyTorch's).
   double batch_norm_momentum = 0.1;
+  // Fake quantisation under a plan made for this graph (quant::make_plan): each output the plan
+  // quantises is rounded to its grid (at::fake_quantize_per_tensor_affine), conv2d and linear
+  // weights to symmetric int8 at scales taken from the current weights (per channel or per tensor,
+  // as the plan says: max |w| / 127) and their biases to int32 at input scale x weight scale. The
+  // rounding passes gradients straight through (the straight-through estimator), so the module
+  // also trains quantisation-aware. Build it from a graph with batch norms folded
+  // (ir::fold_batch_norm), as the plan's.
+  std::shared_ptr<const quant::QuantPlan> fake_quant{};
 };
 
 // The module of one graph. Parameters are registered as "<node name>_<role>" (dots and other
@@ -66,6 +77,10 @@ class GraphModuleImpl : public ::torch::nn::Module {
   // dim but the batch dim of the inputs.
   Status check_inputs(const std::vector<::torch::Tensor>& inputs) const;
 
+  // Called with every node's output (inputs included, after fake quantisation where it applies)
+  // during forward; to calibrate quantisation ranges. Empty: none.
+  void set_observer(std::function<void(ir::NodeId, const ::torch::Tensor&)> observer) { observer_ = std::move(observer); }
+
   // Writes the current weights (batch-norm running statistics included) into the params of
   // `graph`, which must have this module's structure (same nodes, kinds and param shapes), e.g.
   // the graph it was built from. Errors for a folded module and for a mismatched graph.
@@ -80,6 +95,10 @@ class GraphModuleImpl : public ::torch::nn::Module {
 
  private:
   ::torch::Tensor forward_node(const ir::Node& node, const std::vector<::torch::Tensor>& values);
+  // The node's params as the computation uses them: fake-quantised weight and bias under a plan.
+  std::vector<::torch::Tensor> effective_params(const ir::Node& node) const;
+  // Node `id`'s output value, rounded to its grid when the plan quantises it, and observed.
+  ::torch::Tensor finish_output(ir::NodeId id, ::torch::Tensor value) const;
 
   ir::Graph graph_;
   ModuleOptions options_;
@@ -90,6 +109,7 @@ class GraphModuleImpl : public ::torch::nn::Module {
   std::vector<ir::NodeId> folded_into_;  // per node: the conv a folded batch norm passes through to
   std::vector<int32_t> last_reader_;     // per node: the last node reading it (outputs: never freed)
   ir::NodeId running_node_ = ir::kNoNode;  // the node forward_all is in, to name it in run()'s errors
+  std::function<void(ir::NodeId, const ::torch::Tensor&)> observer_{};
 };
 TORCH_MODULE(GraphModule);
 

@@ -104,6 +104,9 @@ struct TrainOptions {
   bool evaluate_every_epoch = true;
   // Called after every epoch (after its evaluation); true stops training.
   std::function<bool(const EpochReport&)> early_stop{};
+  // Quantisation-aware training: the module fake-quantises under this plan (ModuleOptions::
+  // fake_quant; the graph's batch norms folded, as the plan's). Gradients pass straight through.
+  std::shared_ptr<const quant::QuantPlan> fake_quant{};
   std::function<void(const Progress&)> progress{};
 };
 
