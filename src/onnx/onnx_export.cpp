@@ -12,6 +12,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <type_traits>
 #include <unordered_set>
 
 namespace hwnas::onnx_io {
@@ -58,7 +59,10 @@ void set_ints(onnx::NodeProto& node, const std::string& name, const std::vector<
 class Exporter {
  public:
   Exporter(const ir::Graph& graph, const OnnxExportOptions& options) : ir_(graph), options_(options) {
-    for (const ir::Node& n : graph.nodes()) taken_.insert(n.name);
+    for (const ir::Node& n : graph.nodes()) {
+      taken_.insert(n.name);
+      tensor_.push_back(n.name);
+    }
   }
 
   Result<std::string> run();
@@ -85,6 +89,12 @@ class Exporter {
   std::string int_initializer(const std::string& base, const std::vector<int64_t>& values);
   Result<std::string> param(const ir::Node& node, size_t index);
   Status export_node(const ir::Node& node);
+  // QDQ: the int8 weight and int32 bias of a conv2d or linear node through DequantizeLinear.
+  Result<std::vector<std::string>> quantized_params(const ir::Node& node);
+  // QDQ: node's output through QuantizeLinear -> DequantizeLinear, where the plan puts it on a grid.
+  void quantize_output(const ir::Node& node);
+  template <class T>
+  std::string tensor_initializer(const std::string& base, int data_type, const std::vector<T>& values, bool scalar);
   Error node_error(const ir::Node& node, const std::string& message) const {
     return Error{"graph '" + ir_.name() + "': " + node.describe() + ": " + message};
   }
@@ -95,7 +105,76 @@ class Exporter {
   std::unordered_set<std::string> taken_;
   std::map<uint32_t, std::string> float_scalars_;   // by bit pattern
   std::vector<onnx::ValueInfoProto> param_inputs_;  // weights without data, inputs after the real ones
+  std::vector<std::string> tensor_;                 // by node id: the tensor its readers read
 };
+
+template <class T>
+std::string Exporter::tensor_initializer(const std::string& base, int data_type, const std::vector<T>& values, bool scalar) {
+  std::string name = fresh(base);
+  onnx::TensorProto& t = *graph_->add_initializer();
+  t.set_name(name);
+  t.set_data_type(data_type);
+  if (!scalar) t.add_dims(static_cast<int64_t>(values.size()));
+  if constexpr (std::is_same_v<T, float>) {
+    for (float v : values) t.add_float_data(v);
+  } else {
+    for (auto v : values) t.add_int32_data(static_cast<int32_t>(v));  // int8 and int32 both travel in int32_data
+  }
+  return name;
+}
+
+Result<std::vector<std::string>> Exporter::quantized_params(const ir::Node& n) {
+  const quant::QuantPlan& plan = *options_.quantization;
+  if (n.params.empty() || n.params[0].data.empty()) return node_error(n, "a QDQ export needs the weights");
+  const auto& input_grid = plan.grid.at(static_cast<size_t>(n.inputs.at(0)));
+  if (!input_grid) return node_error(n, "its input is not on a quantisation grid");
+  const std::vector<float> scales = quant::weight_scales(n, plan.weights);
+  const std::vector<int8_t> q = quant::quantize_weights(n, scales);
+  std::vector<std::string> names;
+  // Weight: int8 of the weight's shape, per-axis scales (axis 0).
+  {
+    std::string name = fresh(n.name + ".weight_quantized");
+    onnx::TensorProto& t = *graph_->add_initializer();
+    t.set_name(name);
+    t.set_data_type(onnx::TensorProto::INT8);
+    for (int64_t d : n.params[0].shape.dims) t.add_dims(d);
+    t.set_raw_data(std::string(reinterpret_cast<const char*>(q.data()), q.size()));
+    std::string scale = tensor_initializer(n.name + ".weight_scale", onnx::TensorProto::FLOAT, scales, false);
+    std::string zero = tensor_initializer(n.name + ".weight_zero_point", onnx::TensorProto::INT8,
+                                          std::vector<int32_t>(scales.size(), 0), false);
+    std::string out = fresh(n.name + ".weight");
+    set_int(add_node("DequantizeLinear", fresh(n.name + ".weight_dequantize"), {name, scale, zero}, out), "axis", 0);
+    names.push_back(out);
+  }
+  if (n.params.size() > 1) {
+    if (n.params[1].data.empty()) return node_error(n, "a QDQ export needs the bias values");
+    const std::vector<int32_t> bias = quant::quantize_bias(n.params[1].data, input_grid->scale, scales);
+    std::vector<float> bias_scales(scales.size());
+    for (size_t c = 0; c < scales.size(); ++c) bias_scales[c] = input_grid->scale * scales[c];
+    std::string name = tensor_initializer(n.name + ".bias_quantized", onnx::TensorProto::INT32, bias, false);
+    std::string scale = tensor_initializer(n.name + ".bias_scale", onnx::TensorProto::FLOAT, bias_scales, false);
+    std::string zero = tensor_initializer(n.name + ".bias_zero_point", onnx::TensorProto::INT32,
+                                          std::vector<int32_t>(scales.size(), 0), false);
+    std::string out = fresh(n.name + ".bias");
+    set_int(add_node("DequantizeLinear", fresh(n.name + ".bias_dequantize"), {name, scale, zero}, out), "axis", 0);
+    names.push_back(out);
+  }
+  return names;
+}
+
+void Exporter::quantize_output(const ir::Node& n) {
+  const quant::QuantPlan& plan = *options_.quantization;
+  const auto i = static_cast<size_t>(n.id);
+  if (plan.roles[i] == quant::Role::Fused || !plan.grid[i]) return;
+  const quant::QuantParams& p = *plan.grid[i];
+  std::string scale = tensor_initializer(n.name + ".scale", onnx::TensorProto::FLOAT, std::vector<float>{p.scale}, true);
+  std::string zero = tensor_initializer(n.name + ".zero_point", onnx::TensorProto::INT8, std::vector<int32_t>{p.zero_point}, true);
+  std::string quantized = fresh(n.name + "_quantized");
+  add_node("QuantizeLinear", fresh(n.name + "_quantize"), {tensor_[i], scale, zero}, quantized);
+  std::string dequantized = fresh(n.name + "_dequantized");
+  add_node("DequantizeLinear", fresh(n.name + "_dequantize"), {quantized, scale, zero}, dequantized);
+  tensor_[i] = dequantized;
+}
 
 std::string Exporter::float_scalar(float value) {
   uint32_t bits;
@@ -144,12 +223,18 @@ Result<std::string> Exporter::param(const ir::Node& node, size_t index) {
 }
 
 Status Exporter::export_node(const ir::Node& n) {
-  auto input = [&](size_t i) { return ir_.node(n.inputs.at(i)).name; };
+  auto input = [&](size_t i) { return tensor_.at(static_cast<size_t>(n.inputs.at(i))); };
   std::vector<std::string> params;
-  for (size_t i = 0; i < n.params.size(); ++i) {
-    auto name = param(n, i);
-    if (!name) return name.error();
-    params.push_back(*name);
+  if (options_.quantization && (n.kind == ir::OpKind::Conv2d || n.kind == ir::OpKind::Linear)) {
+    auto names = quantized_params(n);
+    if (!names) return names.error();
+    params = std::move(*names);
+  } else {
+    for (size_t i = 0; i < n.params.size(); ++i) {
+      auto name = param(n, i);
+      if (!name) return name.error();
+      params.push_back(*name);
+    }
   }
   switch (n.kind) {
     case ir::OpKind::Input:
@@ -357,24 +442,34 @@ Result<std::string> Exporter::run() {
   graph_->set_name(ir_.name());
 
   for (ir::NodeId id : ir_.inputs()) set_shape(*graph_->add_input(), ir_.node(id).name, ir_.node(id).shape);
-  for (const ir::Node& n : ir_.nodes())
+  if (const quant::QuantPlan* plan = options_.quantization) {
+    if (plan->roles.size() != ir_.size())
+      return Error{"graph '" + ir_.name() + "': the quantisation plan was made for a graph of " +
+                   std::to_string(plan->roles.size()) + " nodes, this one has " + std::to_string(ir_.size())};
+    for (const auto& grid : plan->grid)
+      if (grid && grid->qmax > 127)
+        return Error{"graph '" + ir_.name() + "': int16 activations need QuantizeLinear of opset 21; the export writes opsets 13 to 17"};
+  }
+  for (const ir::Node& n : ir_.nodes()) {
     if (auto s = export_node(n); !s) return s.error();
+    if (options_.quantization) quantize_output(n);
+  }
   for (auto& info : param_inputs_) *graph_->add_input() = std::move(info);
 
   // Graph outputs: a tensor listed twice, or an input returned as is, goes through an Identity.
   std::unordered_set<ir::NodeId> listed;
   for (ir::NodeId id : ir_.outputs()) {
     const ir::Node& n = ir_.node(id);
-    std::string name = n.name;
+    std::string name = tensor_[static_cast<size_t>(id)];
     if (!listed.insert(id).second || n.kind == ir::OpKind::Input) {
       name = fresh(n.name + "/output");
-      add_node("Identity", name, {n.name}, name);
+      add_node("Identity", name, {tensor_[static_cast<size_t>(id)]}, name);
     }
     set_shape(*graph_->add_output(), name, n.shape);
   }
   if (options_.intermediate_shapes)
     for (const ir::Node& n : ir_.nodes())
-      if (n.kind != ir::OpKind::Input && !listed.count(n.id))
+      if (n.kind != ir::OpKind::Input && (!listed.count(n.id) || tensor_[static_cast<size_t>(n.id)] != n.name))
         set_shape(*graph_->add_value_info(), n.name, n.shape);
 
   std::string bytes;

@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "hwnas/ir/graph.h"
+#include "hwnas/quant/plan.h"
 
 namespace hwnas::onnx_io {
 
@@ -34,6 +35,13 @@ struct OnnxExportOptions {
   int64_t opset = 17;  // 13 to 17
   // Write a value_info with the shape of every intermediate tensor.
   bool intermediate_shapes = true;
+  // A QDQ model (the form ONNX Runtime, TensorRT and the vendors' int8 compilers read) of a graph
+  // quantised under this plan (int8 activations; quant/plan.h): every tensor the plan quantises or
+  // keeps on a grid goes through QuantizeLinear -> DequantizeLinear with its scale and zero point;
+  // conv2d and linear weights are int8 initializers (zero point 0, per-channel scales on axis 0
+  // or one per-tensor scale) through DequantizeLinear, their biases int32 at input scale x weight
+  // scale. A fused node's activation carries the Q/DQ pair. Null: a float model.
+  const quant::QuantPlan* quantization = nullptr;
 };
 
 // The serialized ModelProto, or an error naming the node that cannot be written.
