@@ -8,10 +8,9 @@
 #ifdef HWNAS_WITH_TORCH
 #include <torch/utils.h>
 
-#include "hwnas/train/checkpoint.h"
+#include "checkpoint_data.h"
 #include "hwnas/train/export.h"
 #include "hwnas/train/trainer.h"
-#include "train_data.h"
 #endif
 
 namespace hwnas::cli {
@@ -29,41 +28,25 @@ struct EvaluateArgs {
 };
 
 int run_evaluate(const EvaluateArgs& args, Streams streams) {
-  auto loaded = train::load_checkpoint(args.checkpoint);
-  if (!loaded) return report_error(*streams.err, loaded.error().message);
-  auto task_kind = task_from_name(loaded->info.task);
-  if (!task_kind) return report_error(*streams.err, "checkpoint '" + args.checkpoint + "': " + task_kind.error().message);
-  const ir::Graph& graph = loaded->graph;
-  if (graph.inputs().size() != 1 || graph.node(graph.inputs().front()).shape.rank() != 4)
-    return report_error(*streams.err, "checkpoint '" + args.checkpoint + "': its network does not take one image input");
-  const ir::Shape& input = graph.node(graph.inputs().front()).shape;
-  auto data_sets =
-      open_train_data(data_request_for_input(args.data, args.data_dir, *task_kind, input, loaded->info.seed).request);
-  if (!data_sets) return report_error(*streams.err, data_sets.error().message);
-  if (data_sets->held_out->num_classes() != loaded->info.num_classes && *task_kind == data::Task::Classification)
-    return report_error(*streams.err, "checkpoint '" + args.checkpoint + "' has " +
-                                          std::to_string(loaded->info.num_classes) + " classes, the data (" +
-                                          data_sets->held_out->describe() + ") " +
-                                          std::to_string(data_sets->held_out->num_classes()));
-  auto task = train::make_task(*task_kind, {.num_classes = loaded->info.num_classes});
-  if (!task) return report_error(*streams.err, task.error().message);
-  if (Status fits = (*task)->check_graph(graph); !fits)
-    return report_error(*streams.err, "checkpoint '" + args.checkpoint + "': " + fits.error().message);
+  auto run = open_checkpoint_run(args.checkpoint, args.data, args.data_dir);
+  if (!run) return report_error(*streams.err, run.error().message);
+  train::LoadedCheckpoint& loaded = run->loaded;
+  const ir::Graph& graph = loaded.graph;
   if (args.threads > 0) torch::set_num_threads(args.threads);
-  auto report = train::evaluate(loaded->module, **task, *data_sets->held_out,
-                                {.batch_size = args.batch_size, .resolution = loaded->info.resolution,
-                                 .mean = loaded->info.mean, .std = loaded->info.std});
+  auto report = train::evaluate(run->loaded.module, *run->task, *run->data.held_out,
+                                {.batch_size = args.batch_size, .resolution = loaded.info.resolution,
+                                 .mean = loaded.info.mean, .std = loaded.info.std});
   if (!report) return report_error(*streams.err, report.error().message);
   std::ostringstream percent;
   percent.setf(std::ios::fixed);
   percent.precision(2);
   percent << 100.0 * report->metric;
-  *streams.out << graph.name() << " (checkpoint '" << args.checkpoint << "', step " << loaded->info.step << ") on "
-               << data_sets->held_out->describe() << ": " << (*task)->metric_name() << " " << percent.str()
+  *streams.out << graph.name() << " (checkpoint '" << args.checkpoint << "', step " << loaded.info.step << ") on "
+               << run->data.held_out->describe() << ": " << run->task->metric_name() << " " << percent.str()
                << "%, loss " << report->loss << " (" << report->examples << " examples, " << report->seconds
                << " s)\n";
   if (!args.output.empty()) {
-    auto files = train::export_trained(loaded->graph, loaded->module, args.output);
+    auto files = train::export_trained(loaded.graph, loaded.module, args.output);
     if (!files) return report_error(*streams.err, files.error().message);
     *streams.out << "exported: " << files->onnx << ", " << files->yaml << ", " << files->torchscript << '\n';
   }

@@ -55,6 +55,18 @@ Result<std::vector<std::unique_ptr<search::Evaluator>>> make_libtorch_evaluators
     options.label_smoothing = t.label_smoothing;
     options.held_out_examples = t.held_out_examples;
     options.data_name = t.data;
+    if (t.int8) {
+      train::QuantizeOptions q;
+      q.calibration_batches = t.int8_calibration_batches;
+      auto calibration = quant::calibration_from_name(t.int8_calibration);
+      auto weights = quant::granularity_from_name(t.int8_weights);
+      if (!calibration) return calibration.error().within(config.source + ": training.int8.calibration");
+      if (!weights) return weights.error().within(config.source + ": training.int8.weights");
+      q.calibration = *calibration;
+      q.percentile = t.int8_percentile;
+      q.weights = *weights;
+      options.int8 = q;
+    }
     evaluators.push_back(std::make_unique<search::TrainingEvaluator>(data->train, data->held_out, options));
   }
 #else

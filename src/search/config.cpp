@@ -98,6 +98,8 @@ std::vector<std::string> provided_metrics(const SearchConfig& c) {
     for (const char* n : {"accuracy", c.training.task == "segmentation" ? "miou" : c.training.task == "detection" ? "map50" : "top1",
                           "eval_loss", "train_loss", "train_seconds"})
       add(n);
+  if (c.use_training && c.training.int8)
+    for (const char* n : {"accuracy_int8", "int8_drop"}) add(n);
   if (c.hardware || c.use_estimator) {
     add("latency_us");
     if (c.use_estimator) add("latency_std_us");

@@ -30,7 +30,12 @@ std::string TrainingEvaluator::version() const {
   out << "train(" << train::optimizer_name(t.optimizer) << " lr=" << t.learning_rate << " wd=" << t.weight_decay
       << " epochs=" << t.epochs << " warmup=" << t.warmup_epochs << " batch=" << t.batch_size
       << " data=" << t.data_fraction << " smoothing=" << options_.label_smoothing
-      << " crop=" << t.augment.crop_padding << " flip=" << t.augment.horizontal_flip << ") data("
+      << " crop=" << t.augment.crop_padding << " flip=" << t.augment.horizontal_flip << ")";
+  if (const auto& q = options_.int8)
+    out << " int8(" << q->calibration_batches << "x" << q->calibration_batch_size << " " << quant::calibration_name(q->calibration)
+        << (q->calibration == quant::Calibration::Percentile ? " " + std::to_string(q->percentile) : std::string()) << " "
+        << quant::granularity_name(q->weights) << ")";
+  out << " data("
       << (train_set_ ? train_set_->describe() : "none") << "; " << (held_out_ ? held_out_->describe() : "none") << ")";
   return out.str();
 }
@@ -80,6 +85,18 @@ Result<Metrics> TrainingEvaluator::evaluate(const EvaluationRequest& request) {
     metrics["accuracy"] = trained->eval_metric;
     metrics[(*task)->metric_name()] = trained->eval_metric;
     metrics["eval_loss"] = trained->eval_loss;
+  }
+  if (options_.int8 && held_out_) {
+    train::QuantizeOptions q = *options_.int8;
+    q.resolution = options.resolution;
+    q.mean = options.mean;
+    q.std = options.std;
+    auto quantized = train::calibrate(trained->graph, *train_set_, q);
+    if (!quantized) return quantized.error().within("training evaluator: int8");
+    auto report = train::evaluate_quantized(*quantized, **task, *held_out_, options.eval_batch_size);
+    if (!report) return report.error().within("training evaluator: int8");
+    metrics["accuracy_int8"] = report->metric;
+    metrics["int8_drop"] = trained->eval_metric - report->metric;
   }
   if (!trained->epochs.empty()) metrics["train_loss"] = trained->epochs.back().train_loss;
   metrics["train_seconds"] = seconds;

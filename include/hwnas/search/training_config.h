@@ -28,6 +28,14 @@ struct TrainingConfig {
   double label_smoothing = 0.0;
   int64_t held_out_examples = 2000;    // evaluate on this many held-out examples (0: all)
   int threads = 0;                     // torch threads (0: libtorch's default)
+  // `int8: {calibration_batches, calibration, percentile, weights}`: after training, the network
+  // is quantised (post-training, train/quantize.h) and evaluated again: metrics accuracy_int8
+  // and int8_drop (accuracy - accuracy_int8), usable as objectives and constraints.
+  bool int8 = false;
+  int64_t int8_calibration_batches = 8;      // of 64 training images
+  std::string int8_calibration = "minmax";   // minmax | percentile
+  double int8_percentile = 99.99;
+  std::string int8_weights = "per_channel";  // per_channel | per_tensor
 
   // One line of every field, for the config fingerprint.
   std::string fingerprint() const;

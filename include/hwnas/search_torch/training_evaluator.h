@@ -6,7 +6,8 @@
 //   options.train.data_fraction = 0.5;
 //   search::TrainingEvaluator training(train_set, held_out, options);
 //   auto metrics = training.evaluate({.space = space, .arch = arch, .fidelity = 0.25, .seed = 1});
-//   // accuracy (the task's metric: top-1, mIoU or mAP@0.5), train_loss, train_seconds, epochs
+//   // accuracy (the task's metric: top-1, mIoU or mAP@0.5), train_loss, train_seconds, epochs;
+//   // with options.int8 also accuracy_int8 and int8_drop
 //
 // Fidelity f scales the number of training images seen: f x epochs x data_fraction of the
 // training set; epochs = max(1, round(f x epochs)) and the data fraction makes up the rest, so
@@ -17,10 +18,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "hwnas/data/dataset.h"
 #include "hwnas/search/evaluator.h"
+#include "hwnas/train/quantize.h"
 #include "hwnas/train/trainer.h"
 
 namespace hwnas::search {
@@ -32,6 +35,10 @@ class TrainingEvaluator : public Evaluator {
     double label_smoothing = 0.0;
     int64_t held_out_examples = 0;      // evaluate on the first N (stratified) held-out examples; 0: all
     std::string data_name = "data";     // names the data in name() and version()
+    // Also quantise each trained network (post-training; calibrated on the training set) and
+    // report accuracy_int8 and int8_drop (accuracy - accuracy_int8). Resolution and
+    // normalisation follow the training's.
+    std::optional<train::QuantizeOptions> int8{};
   };
   TrainingEvaluator(std::shared_ptr<const data::Dataset> train_set, std::shared_ptr<const data::Dataset> held_out,
                     Options options);
