@@ -107,28 +107,50 @@ class IntegerEvaluator {
     }
   }
 
+  // A conv2d's or linear's integer weights and biases, and per output channel the multiplier
+  // from its int32 sum to the output grid, clamped to the fused activation's bounds.
+  struct Weighted {
+    std::vector<int8_t> w;
+    std::vector<int32_t> bias;
+    std::vector<FixedPointMultiplier> multipliers;
+    QuantParams out;
+    Bounds bounds;
+    int32_t requantize(int64_t acc, int64_t channel) const {
+      const auto acc32 = static_cast<int32_t>(std::clamp<int64_t>(acc, INT32_MIN, INT32_MAX));
+      return clamp(static_cast<int64_t>(multiply_by_fixed_point(acc32, multipliers[static_cast<size_t>(channel)])) + out.zero_point,
+                   bounds);
+    }
+  };
+  Result<Weighted> weighted(const ir::Node& node, const QuantParams& input) const {
+    if (node.params.empty() || node.params[0].data.empty()) return error(node, "has no weights");
+    const std::vector<float> scales = weight_scales(node, plan_.weights);
+    Weighted q;
+    q.w = quantize_weights(node, scales);
+    q.bias.assign(scales.size(), 0);
+    if (node.params.size() > 1 && !node.params[1].data.empty()) q.bias = quantize_bias(node.params[1].data, input.scale, scales);
+    q.out = out_params(node);
+    q.bounds = bounds(node, q.out);
+    for (float scale : scales)
+      q.multipliers.push_back(fixed_point_multiplier(static_cast<double>(input.scale) * scale / static_cast<double>(q.out.scale)));
+    return q;
+  }
+
   Result<IntTensor> conv(const ir::Node& node) {
     const auto& a = node.attr<ir::Conv2dAttrs>();
     const IntTensor& x = in(node, 0);
-    if (node.params.empty() || node.params[0].data.empty()) return error(node, "has no weights");
-    const std::vector<float> scales = weight_scales(node, plan_.weights);
-    const std::vector<int8_t> w = quantize_weights(node, scales);
-    std::vector<int32_t> bias(static_cast<size_t>(a.out_channels), 0);
-    if (node.params.size() > 1 && !node.params[1].data.empty()) bias = quantize_bias(node.params[1].data, x.params.scale, scales);
-    const QuantParams out = out_params(node);
-    const Bounds b = bounds(node, out);
-    IntTensor y = make(node, out);
+    auto q = weighted(node, x.params);
+    if (!q) return q.error();
+    const std::vector<int8_t>& w = q->w;
+    IntTensor y = make(node, q->out);
     const int64_t n_batch = x.shape[0], c_in = x.shape[1], h_in = x.shape[2], w_in = x.shape[3];
     const int64_t c_out = node.shape[1], h_out = node.shape[2], w_out = node.shape[3];
     const int64_t cg = c_in / a.groups, og = c_out / a.groups;
     for (int64_t o = 0; o < c_out; ++o) {
-      const FixedPointMultiplier m = fixed_point_multiplier(static_cast<double>(x.params.scale) * scales[static_cast<size_t>(o)] /
-                                                            static_cast<double>(out.scale));
       const int64_t g = o / og;
       for (int64_t n = 0; n < n_batch; ++n)
         for (int64_t oh = 0; oh < h_out; ++oh)
           for (int64_t ow = 0; ow < w_out; ++ow) {
-            int64_t acc = bias[static_cast<size_t>(o)];
+            int64_t acc = q->bias[static_cast<size_t>(o)];
             for (int64_t c = 0; c < cg; ++c) {
               const int64_t ic = g * cg + c;
               for (int64_t kh = 0; kh < a.kernel_h; ++kh) {
@@ -143,9 +165,7 @@ class IntegerEvaluator {
                 }
               }
             }
-            const int32_t acc32 = static_cast<int32_t>(std::clamp<int64_t>(acc, INT32_MIN, INT32_MAX));
-            y.data[static_cast<size_t>(((n * c_out + o) * h_out + oh) * w_out + ow)] =
-                clamp(static_cast<int64_t>(multiply_by_fixed_point(acc32, m)) + out.zero_point, b);
+            y.data[static_cast<size_t>(((n * c_out + o) * h_out + oh) * w_out + ow)] = q->requantize(acc, o);
           }
     }
     return y;
@@ -153,27 +173,18 @@ class IntegerEvaluator {
 
   Result<IntTensor> linear(const ir::Node& node) {
     const IntTensor& x = in(node, 0);
-    if (node.params.empty() || node.params[0].data.empty()) return error(node, "has no weights");
-    const std::vector<float> scales = weight_scales(node, plan_.weights);
-    const std::vector<int8_t> w = quantize_weights(node, scales);
+    auto q = weighted(node, x.params);
+    if (!q) return q.error();
     const int64_t out_features = node.params[0].shape[0], k = node.params[0].shape[1];
-    std::vector<int32_t> bias(static_cast<size_t>(out_features), 0);
-    if (node.params.size() > 1 && !node.params[1].data.empty()) bias = quantize_bias(node.params[1].data, x.params.scale, scales);
-    const QuantParams out = out_params(node);
-    const Bounds b = bounds(node, out);
-    IntTensor y = make(node, out);
+    IntTensor y = make(node, q->out);
     const int64_t rows = x.shape.numel() / k;
-    for (int64_t o = 0; o < out_features; ++o) {
-      const FixedPointMultiplier m = fixed_point_multiplier(static_cast<double>(x.params.scale) * scales[static_cast<size_t>(o)] /
-                                                            static_cast<double>(out.scale));
+    for (int64_t o = 0; o < out_features; ++o)
       for (int64_t r = 0; r < rows; ++r) {
-        int64_t acc = bias[static_cast<size_t>(o)];
+        int64_t acc = q->bias[static_cast<size_t>(o)];
         for (int64_t i = 0; i < k; ++i)
-          acc += static_cast<int64_t>(x.data[static_cast<size_t>(r * k + i)] - x.params.zero_point) * w[static_cast<size_t>(o * k + i)];
-        const int32_t acc32 = static_cast<int32_t>(std::clamp<int64_t>(acc, INT32_MIN, INT32_MAX));
-        y.data[static_cast<size_t>(r * out_features + o)] = clamp(static_cast<int64_t>(multiply_by_fixed_point(acc32, m)) + out.zero_point, b);
+          acc += static_cast<int64_t>(x.data[static_cast<size_t>(r * k + i)] - x.params.zero_point) * q->w[static_cast<size_t>(o * k + i)];
+        y.data[static_cast<size_t>(r * out_features + o)] = q->requantize(acc, o);
       }
-    }
     return y;
   }
 
