@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """int8 post-training quantisation drop against float32, on fully trained networks (issue 20).
 
-Each network (the demo search's best and the search's MobileNetV2-style baseline by default) is
-decoded from the curated Fashion-MNIST space, trained on the whole Fashion-MNIST training set
+Each network (the demo search's best, from the curated Fashion-MNIST space, and the search's
+MobileNetV2-style baseline, from the uncurated one) is decoded with `hwnas space`, trained on the whole Fashion-MNIST training set
 with `hwnas train` until its held-out top-1 stops improving (a cosine schedule of --epochs; the
 script reports the gain over the last three epochs so that the plateau can be judged), then
 quantised with `hwnas quantize`: per-channel and per-tensor int8 weights, min-max and
@@ -58,7 +58,7 @@ def quantize_figures(output):
     int8 = re.search(r"int8 \(.*?\): \S+ ([0-9.]+) %, drop (-?[0-9.]+) points", output)
     if not fp32 or not int8:
         sys.exit("ptq_drop: could not read the figures of hwnas quantize:\n" + output)
-    return float(fp32.group(1)), float(int8.group(1))
+    return float(fp32.group(1)), float(int8.group(1)), float(int8.group(2))
 
 
 def main():
@@ -77,12 +77,11 @@ def main():
     hwnas = os.path.join(args.build, "src", "cli", "hwnas")
     os.makedirs(args.work, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
-    networks = [("searched best", SPACE, args.best), ("baseline", BASELINE_SPACE, BASELINE_KEY)]
-    rows = []
+    networks = [("searched best", "best", SPACE, args.best), ("baseline", "baseline", BASELINE_SPACE, BASELINE_KEY)]
     if args.best == "none":
         networks = networks[1:]
-    for label, space, arch in networks:
-        name = "best" if label.startswith("searched") else "baseline"
+    rows = []
+    for label, name, space, arch in networks:
         net = os.path.join(args.work, name + ".yaml")
         run([hwnas, "space", space, "--target", TARGET, "--arch", arch, "-o", net], os.path.join(args.work, name + ".decode.log"))
         for seed in seeds:
@@ -102,9 +101,8 @@ def main():
                 q_out = run([hwnas, "quantize", ckpt, "--weights", weights, "--calibration", calibration,
                              "--calibration-batches", str(args.calibration_batches), "--threads", str(args.threads)],
                             os.path.join(args.work, f"{name}-seed{seed}.{weights}.{calibration}.log"))
-                fp32, int8 = quantize_figures(q_out)
-                row["fp32"] = fp32
-                row["variants"][f"{weights}/{calibration}"] = {"int8": int8, "drop": round(fp32 - int8, 2)}
+                row["fp32"], int8, drop = quantize_figures(q_out)
+                row["variants"][f"{weights}/{calibration}"] = {"int8": int8, "drop": drop}
             rows.append(row)
             print(json.dumps(row), flush=True)
     with open(args.out or os.path.join(args.work, "ptq_drop.json"), "w") as f:
