@@ -44,17 +44,18 @@ struct NodeSetHash {
 constexpr int kBoundCandidates = 6;
 constexpr size_t kMaxNodesForDescendants = 4096;
 
-// The graph reduced to what a schedule's memory depends on; sizes in elements.
+// The graph reduced to what a schedule's memory depends on; sizes in bytes, each tensor at its
+// node's precision (analysis::tensor_bytes).
 struct ScheduleProblem {
   size_t node_count = 0;
   size_t words = 0;                             // of a NodeSet
-  std::vector<int64_t> elements;                // of each node's output
+  std::vector<int64_t> bytes;                // of each node's output
   std::vector<std::vector<ir::NodeId>> inputs;  // distinct inputs of each node
   std::vector<std::vector<ir::NodeId>> users;   // distinct consumers of each node
   std::vector<bool> is_output;
   std::vector<ir::NodeId> graph_inputs;   // Input nodes, ascending: they always run first
   std::vector<ir::NodeId> operators;      // every other node, ascending
-  int64_t input_step_elements = 0;        // live during the Input steps: every Input tensor
+  int64_t input_step_bytes = 0;        // live during the Input steps: every Input tensor
   int64_t resident_after_inputs = 0;      // live once the Inputs ran: the ones still needed
   int64_t outputs_after_inputs = 0;       // of those, the graph outputs
   std::vector<int64_t> footprint;         // a node's output plus its distinct inputs
@@ -63,15 +64,15 @@ struct ScheduleProblem {
   std::vector<ir::NodeId> by_footprint;   // operators, largest footprint first
   std::vector<NodeSet> descendants;       // nodes reachable from each node, itself included
 
-  explicit ScheduleProblem(const ir::Graph& graph)
+  ScheduleProblem(const ir::Graph& graph, ir::Precision precision)
       : node_count(graph.size()), words((graph.size() + 63) / 64) {
-    elements.resize(node_count);
+    bytes.resize(node_count);
     inputs.resize(node_count);
     is_output.assign(node_count, false);
     users = graph.consumers();
     for (const ir::Node& node : graph.nodes()) {
       const auto i = static_cast<size_t>(node.id);
-      elements[i] = node.shape.numel();
+      bytes[i] = tensor_bytes(graph, node.id, precision);
       for (ir::NodeId input : node.inputs)
         if (std::find(inputs[i].begin(), inputs[i].end(), input) == inputs[i].end())
           inputs[i].push_back(input);
@@ -80,17 +81,17 @@ struct ScheduleProblem {
     for (ir::NodeId output : graph.outputs()) is_output[static_cast<size_t>(output)] = true;
     for (ir::NodeId input : graph_inputs) {
       const auto i = static_cast<size_t>(input);
-      input_step_elements += elements[i];
-      if (is_output[i] || !users[i].empty()) resident_after_inputs += elements[i];
-      if (is_output[i]) outputs_after_inputs += elements[i];
+      input_step_bytes += bytes[i];
+      if (is_output[i] || !users[i].empty()) resident_after_inputs += bytes[i];
+      if (is_output[i]) outputs_after_inputs += bytes[i];
     }
     footprint.assign(node_count, 0);
     output_key.assign(node_count, 0);
     for (size_t i = 0; i < node_count; ++i) {
-      footprint[i] = output_key[i] = elements[i];
+      footprint[i] = output_key[i] = bytes[i];
       for (ir::NodeId input : inputs[i]) {
-        footprint[i] += elements[static_cast<size_t>(input)];
-        if (!is_output[static_cast<size_t>(input)]) output_key[i] += elements[static_cast<size_t>(input)];
+        footprint[i] += bytes[static_cast<size_t>(input)];
+        if (!is_output[static_cast<size_t>(input)]) output_key[i] += bytes[static_cast<size_t>(input)];
       }
     }
     by_output_key = by_footprint = operators;
@@ -134,33 +135,33 @@ struct ScheduleProblem {
     return false;
   }
 
-  // Live elements during the step that runs `id` when `resident` were live before it.
-  int64_t step_elements(int64_t resident, ir::NodeId id) const {
-    return resident + elements[static_cast<size_t>(id)];
+  // Live bytes during the step that runs `id` when `resident` were live before it.
+  int64_t step_bytes(int64_t resident, ir::NodeId id) const {
+    return resident + bytes[static_cast<size_t>(id)];
   }
 
-  // Live elements after the step that runs `id`; `done_after` already contains `id`.
+  // Live bytes after the step that runs `id`; `done_after` already contains `id`.
   int64_t resident_after(const uint64_t* done_after, int64_t resident, ir::NodeId id) const {
-    int64_t after = resident + (stays_live(done_after, id) ? elements[static_cast<size_t>(id)] : 0);
+    int64_t after = resident + (stays_live(done_after, id) ? bytes[static_cast<size_t>(id)] : 0);
     for (ir::NodeId input : inputs[static_cast<size_t>(id)])
-      if (!stays_live(done_after, input)) after -= elements[static_cast<size_t>(input)];
+      if (!stays_live(done_after, input)) after -= bytes[static_cast<size_t>(input)];
     return after;
   }
 
   // A bound no order can beat: the Input steps; every node's own footprint; and the last step,
   // which runs a node nobody reads while every graph output is live.
   int64_t lower_bound() const {
-    int64_t bound = input_step_elements;
+    int64_t bound = input_step_bytes;
     for (ir::NodeId id : operators) bound = std::max(bound, footprint[static_cast<size_t>(id)]);
     int64_t outputs = 0;
     for (size_t i = 0; i < node_count; ++i)
-      if (is_output[i]) outputs += elements[i];
+      if (is_output[i]) outputs += bytes[i];
     int64_t least_last_step_extra = -1;
     for (size_t i = 0; i < node_count; ++i) {
       if (!users[i].empty()) continue;  // only a node nobody reads can run last
-      int64_t extra = is_output[i] ? 0 : elements[i];
+      int64_t extra = is_output[i] ? 0 : bytes[i];
       for (ir::NodeId input : inputs[i])
-        if (!is_output[static_cast<size_t>(input)]) extra += elements[static_cast<size_t>(input)];
+        if (!is_output[static_cast<size_t>(input)]) extra += bytes[static_cast<size_t>(input)];
       if (least_last_step_extra < 0 || extra < least_last_step_extra) least_last_step_extra = extra;
     }
     if (least_last_step_extra >= 0) bound = std::max(bound, outputs + least_last_step_extra);
@@ -168,7 +169,7 @@ struct ScheduleProblem {
   }
 
   // Bounds on the peak of the steps still to run from `done`, where graph outputs of
-  // `outputs_done` elements are made. Cheap one: at a remaining node's step its footprint and
+  // `outputs_done` bytes are made. Cheap one: at a remaining node's step its footprint and
   // the graph outputs already made are live.
   int64_t output_bound(const uint64_t* done, int64_t outputs_done) const {
     for (ir::NodeId id : by_output_key)
@@ -199,7 +200,7 @@ struct ScheduleProblem {
           const ir::NodeId user = users[static_cast<size_t>(t)][u];
           still_read = !contains(done, user) && contains(after, user);
         }
-        if (still_read) at_step += elements[static_cast<size_t>(t)];
+        if (still_read) at_step += bytes[static_cast<size_t>(t)];
       }
       bound = std::max(bound, at_step);
     }
@@ -207,9 +208,9 @@ struct ScheduleProblem {
   }
 };
 
-// Peak in elements (int8 stores one byte per element).
-int64_t peak_elements(const ir::Graph& graph, const std::vector<ir::NodeId>& order) {
-  return peak_memory(graph, order, ir::Precision::Int8).value().peak_bytes;
+// Peak bytes of `order`, each tensor at its node's precision or `precision`.
+int64_t peak_bytes_of(const ir::Graph& graph, const std::vector<ir::NodeId>& order, ir::Precision precision) {
+  return peak_memory(graph, order, precision).value().peak_bytes;
 }
 
 // Greedy order; `frees_first` ranks ready nodes by the memory left after them, then by their
@@ -227,7 +228,7 @@ std::vector<ir::NodeId> greedy_order(const ScheduleProblem& problem, bool frees_
       after = done;
       insert(after.data(), id);
       const int64_t left = problem.resident_after(after.data(), resident, id);
-      const int64_t step = problem.step_elements(resident, id);
+      const int64_t step = problem.step_bytes(resident, id);
       std::tuple<int64_t, int64_t, ir::NodeId> key =
           frees_first ? std::tuple{left, step, id} : std::tuple{step, left, id};
       if (std::get<2>(best) == ir::kNoNode || key < best) {
@@ -263,7 +264,7 @@ std::vector<ir::NodeId> beam_order(const ScheduleProblem& problem, size_t width)
   };
   std::vector<Partial> beam(1);
   beam[0].done = problem.inputs_done();
-  beam[0].peak = problem.input_step_elements;
+  beam[0].peak = problem.input_step_bytes;
   beam[0].resident = problem.resident_after_inputs;
   std::unordered_map<NodeSet, Partial, NodeSetHash> next;
   for (size_t depth = 0; depth < problem.operators.size(); ++depth) {
@@ -274,7 +275,7 @@ std::vector<ir::NodeId> beam_order(const ScheduleProblem& problem, size_t width)
         Partial child;
         child.done = partial.done;
         insert(child.done.data(), id);
-        child.peak = std::max(partial.peak, problem.step_elements(partial.resident, id));
+        child.peak = std::max(partial.peak, problem.step_bytes(partial.resident, id));
         child.resident = problem.resident_after(child.done.data(), partial.resident, id);
         auto found = next.find(child.done);
         if (found != next.end() && !better(child, found->second)) continue;
@@ -352,7 +353,7 @@ struct SearchState {
   int32_t parent = -1;            // state it was reached from on its best path
   ir::NodeId last = ir::kNoNode;  // node run to get here from `parent`
   int32_t depth = 0;              // operators executed
-  int64_t resident = 0;           // live elements after the last step
+  int64_t resident = 0;           // live bytes after the last step
   int64_t outputs_done = 0;       // of those, graph outputs
   int64_t peak = 0;               // least running maximum found to reach this set (g)
   int64_t remaining = 0;          // lower bound on the steps still to run (h)
@@ -364,7 +365,7 @@ enum class SearchEnd { Found, NothingBeatsBound, OutOfBudget };
 struct SearchOutcome {
   SearchEnd end = SearchEnd::NothingBeatsBound;
   std::vector<ir::NodeId> order;  // when Found
-  int64_t lower_bound = 0;        // elements; proven for every outcome
+  int64_t lower_bound = 0;        // bytes; proven for every outcome
   int64_t states = 0;
 };
 
@@ -384,7 +385,7 @@ SearchOutcome bottleneck_search(const ScheduleProblem& problem, int64_t upper_bo
   SearchState start;
   start.resident = problem.resident_after_inputs;
   start.outputs_done = problem.outputs_after_inputs;
-  start.peak = problem.input_step_elements;
+  start.peak = problem.input_step_bytes;
   start.remaining = std::max(problem.output_bound(start_set.data(), start.outputs_done),
                              problem.descendant_bound(start_set.data(), live_scratch));
   states.push_back(start);
@@ -427,7 +428,7 @@ SearchOutcome bottleneck_search(const ScheduleProblem& problem, int64_t upper_bo
     // stays within this state's estimate, may run first in some best completion (moving it
     // forward lowers every step it passes by the same amount), so it is the only move tried.
     for (ir::NodeId id : ready) {
-      if (problem.step_elements(here.resident, id) > std::max(peak, here.remaining)) continue;
+      if (problem.step_bytes(here.resident, id) > std::max(peak, here.remaining)) continue;
       uint64_t* next = sets.scratch_from(current);
       insert(next, id);
       if (problem.resident_after(next, here.resident, id) <= here.resident) {
@@ -436,7 +437,7 @@ SearchOutcome bottleneck_search(const ScheduleProblem& problem, int64_t upper_bo
       }
     }
     for (ir::NodeId id : ready) {
-      const int64_t next_peak = std::max(peak, problem.step_elements(here.resident, id));
+      const int64_t next_peak = std::max(peak, problem.step_bytes(here.resident, id));
       if (next_peak >= upper_bound) continue;  // cannot beat the order already known
       uint64_t* next = sets.scratch_from(current);
       insert(next, id);
@@ -456,7 +457,7 @@ SearchOutcome bottleneck_search(const ScheduleProblem& problem, int64_t upper_bo
       reached.resident = problem.resident_after(next, here.resident, id);
       reached.outputs_done =
           here.outputs_done +
-          (problem.is_output[static_cast<size_t>(id)] ? problem.elements[static_cast<size_t>(id)] : 0);
+          (problem.is_output[static_cast<size_t>(id)] ? problem.bytes[static_cast<size_t>(id)] : 0);
       reached.peak = next_peak;
       reached.remaining = problem.output_bound(next, reached.outputs_done);
       if (reached.estimate() >= upper_bound) continue;
@@ -478,18 +479,17 @@ SearchOutcome bottleneck_search(const ScheduleProblem& problem, int64_t upper_bo
 
 }  // namespace
 
-std::vector<ir::NodeId> greedy_memory_order(const ir::Graph& graph) {
-  const ScheduleProblem problem(graph);
+std::vector<ir::NodeId> greedy_memory_order(const ir::Graph& graph, ir::Precision precision) {
+  const ScheduleProblem problem(graph, precision);
   std::vector<ir::NodeId> frees_first = greedy_order(problem, true);
   std::vector<ir::NodeId> smallest_step = greedy_order(problem, false);
-  return peak_elements(graph, smallest_step) < peak_elements(graph, frees_first) ? smallest_step
+  return peak_bytes_of(graph, smallest_step, precision) < peak_bytes_of(graph, frees_first, precision) ? smallest_step
                                                                                  : frees_first;
 }
 
 MinimalPeakMemory minimal_peak_memory(const ir::Graph& graph, ir::Precision precision,
                                       const ScheduleSearchOptions& options) {
-  const ScheduleProblem problem(graph);
-  const int64_t bytes_per_element = ir::bytes_per_element(precision);
+  const ScheduleProblem problem(graph, precision);
   const int64_t lower_bound = problem.lower_bound();
   MinimalPeakMemory result;
 
@@ -497,22 +497,22 @@ MinimalPeakMemory minimal_peak_memory(const ir::Graph& graph, ir::Precision prec
   // cheapest; the search starts only when none of them meets the lower bound.
   std::vector<ir::NodeId> best_order(graph.size());
   for (size_t i = 0; i < best_order.size(); ++i) best_order[i] = static_cast<ir::NodeId>(i);
-  int64_t upper_bound = peak_elements(graph, best_order);
+  int64_t upper_bound = peak_bytes_of(graph, best_order, precision);
   std::string heuristic = "graph order";
   auto consider = [&](std::vector<ir::NodeId> order, const char* name) {
-    const int64_t peak = peak_elements(graph, order);
+    const int64_t peak = peak_bytes_of(graph, order, precision);
     if (peak >= upper_bound) return;
     upper_bound = peak;
     best_order = std::move(order);
     heuristic = name;
   };
-  if (upper_bound > lower_bound) consider(greedy_memory_order(graph), "greedy order");
+  if (upper_bound > lower_bound) consider(greedy_memory_order(graph, precision), "greedy order");
   if (upper_bound > lower_bound && options.beam_width > 0)
     consider(beam_order(problem, options.beam_width), "beam-search order");
 
   if (graph.empty() || (upper_bound <= lower_bound && !options.search_always)) {
     result.exact = true;
-    result.lower_bound_bytes = upper_bound * bytes_per_element;
+    result.lower_bound_bytes = upper_bound;
     result.method = "exact: the " + heuristic + " meets a lower bound";
   } else {
     SearchOutcome outcome =
@@ -522,18 +522,18 @@ MinimalPeakMemory minimal_peak_memory(const ir::Graph& graph, ir::Precision prec
       case SearchEnd::Found:
         best_order = std::move(outcome.order);
         result.exact = true;
-        result.lower_bound_bytes = outcome.lower_bound * bytes_per_element;
+        result.lower_bound_bytes = outcome.lower_bound;
         result.method = "exact: A* search over " + std::to_string(outcome.states) + " node sets";
         break;
       case SearchEnd::NothingBeatsBound:
         result.exact = true;
-        result.lower_bound_bytes = upper_bound * bytes_per_element;
+        result.lower_bound_bytes = upper_bound;
         result.method = "exact: A* search over " + std::to_string(outcome.states) + " node sets proved the " +
                         heuristic + " optimal";
         break;
       case SearchEnd::OutOfBudget:
         result.exact = false;
-        result.lower_bound_bytes = std::max(lower_bound, outcome.lower_bound) * bytes_per_element;
+        result.lower_bound_bytes = std::max(lower_bound, outcome.lower_bound);
         result.method = "heuristic: " + heuristic + "; the exact search stopped at its budget of " +
                         std::to_string(options.max_states) + " node sets";
         break;

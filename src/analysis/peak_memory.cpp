@@ -12,7 +12,8 @@ std::string id_text(ir::NodeId id) { return std::to_string(id); }
 }  // namespace
 
 int64_t tensor_bytes(const ir::Graph& graph, ir::NodeId id, ir::Precision precision) {
-  return graph.node(id).shape.numel() * ir::bytes_per_element(precision);
+  const ir::Node& node = graph.node(id);
+  return node.shape.numel() * ir::bytes_per_element(ir::layer_precision(node.precision, precision));
 }
 
 Status check_execution_order(const ir::Graph& graph, const std::vector<ir::NodeId>& order) {

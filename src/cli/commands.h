@@ -31,6 +31,7 @@ void register_expert(CLI::App& app, Streams streams = {});  // `expert patterns|
 void register_train(CLI::App& app, Streams streams = {});     // needs libtorch; says so without it
 void register_evaluate(CLI::App& app, Streams streams = {});  // needs libtorch; says so without it
 void register_quantize(CLI::App& app, Streams streams = {});  // needs libtorch; says so without it
+void register_compress(CLI::App& app, Streams streams = {});  // pruning and clustering (needs libtorch)
 void register_score(CLI::App& app, Streams streams = {});      // zero-shot proxies (needs libtorch)
 void register_space(CLI::App& app, Streams streams = {});      // list, show, decode and sample search spaces
 void register_data(CLI::App& app, Streams streams = {});       // `data export composite --format coco|voc`

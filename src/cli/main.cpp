@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   hwnas::cli::register_train(app);
   hwnas::cli::register_evaluate(app);
   hwnas::cli::register_quantize(app);
+  hwnas::cli::register_compress(app);
   hwnas::cli::register_score(app);
   hwnas::cli::register_space(app);
   hwnas::cli::register_data(app);

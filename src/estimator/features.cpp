@@ -1,4 +1,4 @@
-// Extraction of the version-1 kernel features: shapes, MACs, bytes, channel blocks, memory context.
+// Extraction of the version-2 kernel features: shapes, MACs, bytes, channel blocks, memory context, precision.
 #include "hwnas/estimator/features.h"
 
 #include <cmath>
@@ -87,8 +87,15 @@ detail::NodeSize detail::node_size(const ir::Graph& graph, const ir::Node& node)
 
 const std::vector<std::string>& feature_names(int version) {
   static const std::vector<std::string> none;
-  return version == 1 ? kVersion1Names : none;
+  static const std::vector<std::string> version2 = [] {
+    std::vector<std::string> names = kVersion1Names;
+    names.push_back("precision_bytes");
+    return names;
+  }();
+  return version == 1 ? kVersion1Names : version == 2 ? version2 : none;
 }
+
+int feature_count(int version) { return static_cast<int>(feature_names(version).size()); }
 
 namespace {
 
@@ -178,6 +185,13 @@ detail::RawKey detail::raw_kernel_key(const ir::Graph& graph, const KernelRoles&
   else h.add(uint64_t{0xffff});
   h.add(head.shape);
   h.add(graph.node(roles.output).shape);
+  // mixed precision: the head's, main input's and output's own precisions (0: the target's)
+  auto precision_word = [&](ir::NodeId id) {
+    const auto& p = graph.node(id).precision;
+    return p ? static_cast<uint64_t>(*p) + 1 : uint64_t{0};
+  };
+  h.add(precision_word(roles.head) | precision_word(roles.output) << 8 |
+        (roles.main_input != ir::kNoNode ? precision_word(roles.main_input) << 16 : 0));
   switch (head.kind) {
     case ir::OpKind::Conv2d: {
       const auto& c = head.attr<ir::Conv2dAttrs>();
@@ -214,7 +228,10 @@ detail::RawKey detail::raw_kernel_key(const ir::Graph& graph, const KernelRoles&
       break;
   }
   h.add(static_cast<uint64_t>(roles.other_total));
-  for (int i = 0; i < roles.other_count; ++i) h.add(static_cast<uint64_t>(graph.node(roles.other_inputs[i]).shape.numel()));
+  for (int i = 0; i < roles.other_count; ++i) {
+    const ir::Node& other = graph.node(roles.other_inputs[i]);
+    h.add(static_cast<uint64_t>(other.shape.numel()) << 3 | (other.precision ? static_cast<uint64_t>(*other.precision) + 1 : 0));
+  }
   return {h.a ^ (h.b * 0x9e3779b97f4a7c15ull), static_cast<uint32_t>(h.b ^ (h.b >> 32))};
 }
 
@@ -236,7 +253,12 @@ FeatureVector detail::span_features(const ir::Graph& graph, NodeSpan kernel, con
                                     const TargetInfo& info, const KernelMemory* memory) {
   FeatureVector f{};
   const ir::Node& head = graph.node(roles.head);
-  const int64_t element_bytes = ir::bytes_per_element(info.activation_precision);
+  // Each tensor at its own precision (mixed precision on an integer target), the kernel's at its head's.
+  auto bytes_of = [&](ir::NodeId id) {
+    const ir::Node& n = graph.node(id);
+    return n.shape.numel() * ir::bytes_per_element(ir::layer_precision(n.precision, info.activation_precision));
+  };
+  const int64_t element_bytes = ir::bytes_per_element(ir::layer_precision(head.precision, info.activation_precision));
   const int64_t p = std::max<int64_t>(1, info.channel_multiple);
 
   const Hwc in = roles.main_input != ir::kNoNode ? hwc_of(graph.node(roles.main_input).shape) : hwc_of(head.shape);
@@ -304,12 +326,11 @@ FeatureVector detail::span_features(const ir::Graph& graph, NodeSpan kernel, con
   f[kMacs] = static_cast<float>(macs);
   f[kOutputElements] = static_cast<float>(head.shape.numel());
   f[kParams] = static_cast<float>(params);
-  f[kInputBytes] = static_cast<float>(
-      (roles.main_input != ir::kNoNode ? graph.node(roles.main_input).shape.numel() : 0) * element_bytes);
-  f[kOutputBytes] = static_cast<float>(graph.node(roles.output).shape.numel() * element_bytes);
+  f[kInputBytes] = static_cast<float>(roles.main_input != ir::kNoNode ? bytes_of(roles.main_input) : 0);
+  f[kOutputBytes] = static_cast<float>(bytes_of(roles.output));
   int64_t other_bytes = 0;
-  for (int i = 0; i < roles.other_count; ++i) other_bytes += graph.node(roles.other_inputs[i]).shape.numel();
-  f[kOtherInputBytes] = static_cast<float>(other_bytes * element_bytes);
+  for (int i = 0; i < roles.other_count; ++i) other_bytes += bytes_of(roles.other_inputs[i]);
+  f[kOtherInputBytes] = static_cast<float>(other_bytes);
 
   const Blocks blocks(p);
   const int64_t in_padded = blocks.padded(in.c), out_padded = blocks.padded(out.c);
@@ -360,6 +381,7 @@ FeatureVector detail::span_features(const ir::Graph& graph, NodeSpan kernel, con
                        static_cast<double>(f[kOtherInputBytes]) + static_cast<double>(params) * static_cast<double>(element_bytes);
   f[kIntensity] = static_cast<float>(padded_macs / std::max(1.0, moved));
   f[kOffChipShare] = known ? static_cast<float>(static_cast<double>(f[kOffChipBytes]) / std::max(1.0, moved)) : unknown;
+  f[kPrecisionBytes] = static_cast<float>(element_bytes);
   return f;
 }
 

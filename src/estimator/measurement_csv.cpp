@@ -2,6 +2,7 @@
 #include "hwnas/estimator/measurement_csv.h"
 
 #include <charconv>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <set>
@@ -13,8 +14,10 @@ namespace {
 enum Column : int { kTarget, kRow, kNetwork, kKernelType, kLatency, kEnergy, kFixedColumns };
 const char* const kFixedNames[kFixedColumns] = {"target", "row", "network", "kernel_type", "latency_us", "energy_uj"};
 
-bool is_memory_feature(int feature) {
-  return (feature >= kInputOffChip && feature <= kOffChipBytes) || feature == kOffChipShare;
+// Features that may be empty (unknown): the memory context (a target without a known memory
+// plan), and those version 2 added (rows converted from a file of version 1).
+bool may_be_unknown(int feature) {
+  return (feature >= kInputOffChip && feature <= kOffChipBytes) || feature == kOffChipShare || feature >= kVersion1FeatureCount;
 }
 bool is_memory_flag(int feature) { return feature >= kInputOffChip && feature <= kOutputStriped; }
 
@@ -138,7 +141,8 @@ Result<MeasurementSet> read_measurements_csv(std::istream& in, const std::string
   for (int f = 0; f < kFixedColumns; ++f)
     if (column_of_fixed[static_cast<size_t>(f)] < 0)
       return Error{at(header_line) + "the header has no column '" + std::string(kFixedNames[f]) + "'"};
-  for (int f = 0; f < kFeatureCount; ++f)
+  // A file of feature version 1 lacks the columns version 2 added: those features read as unknown (NaN).
+  for (int f = 0; f < kVersion1FeatureCount; ++f)
     if (column_of_feature[static_cast<size_t>(f)] < 0)
       return Error{at(header_line) + "the header has no column '" + feature_names()[static_cast<size_t>(f)] + "'"};
 
@@ -209,7 +213,7 @@ Result<MeasurementSet> read_measurements_csv(std::istream& in, const std::string
       if (!field(kKernelType).empty())
         return column_error(column_of_fixed[kKernelType], "must be empty on a network row");
       for (int f = 0; f < kFeatureCount; ++f)
-        if (!fields[static_cast<size_t>(column_of_feature[static_cast<size_t>(f)])].empty())
+        if (column_of_feature[static_cast<size_t>(f)] >= 0 && !fields[static_cast<size_t>(column_of_feature[static_cast<size_t>(f)])].empty())
           return column_error(column_of_feature[static_cast<size_t>(f)], "must be empty on a network row");
       if (network_index.count(network))
         return column_error(column_of_fixed[kNetwork], "network '" + network + "' already has a row at line " +
@@ -228,8 +232,12 @@ Result<MeasurementSet> read_measurements_csv(std::istream& in, const std::string
     sample.label = field(kKernelType);
     if (sample.label.empty()) return column_error(column_of_fixed[kKernelType], "is empty");
     for (int f = 0; f < kFeatureCount; ++f) {
+      if (column_of_feature[static_cast<size_t>(f)] < 0) {
+        sample.features[static_cast<size_t>(f)] = std::numeric_limits<float>::quiet_NaN();
+        continue;
+      }
       double value = 0;
-      if (Status s = number(column_of_feature[static_cast<size_t>(f)], is_memory_feature(f), value); !s) return s.error();
+      if (Status s = number(column_of_feature[static_cast<size_t>(f)], may_be_unknown(f), value); !s) return s.error();
       if (is_memory_flag(f) && measured(value) && value != 0 && value != 1)
         return column_error(column_of_feature[static_cast<size_t>(f)], "must be 0, 1 or empty");
       sample.features[static_cast<size_t>(f)] = static_cast<float>(value);

@@ -240,8 +240,7 @@ Result<Estimator> estimator_from_json(const std::string& text, const std::string
     return Error{source_name + ": features version " + std::to_string(*feature_version) +
                  " is unknown to this build (it knows version " + std::to_string(kFeatureVersion) +
                  " and older): upgrade hwnas or rebuild the estimator"};
-  if (*feature_version != kFeatureVersion)
-    return Error{source_name + ": features version " + std::to_string(*feature_version) + " cannot be computed by this build"};
+  // An older version's features are the first ones of this build's (features.h): its trees read them as fitted.
   meta.feature_version = *feature_version;
   auto names = r.field(**features, "features", "names");
   if (!names) return names.error();

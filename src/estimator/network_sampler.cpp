@@ -124,6 +124,8 @@ SampledNetwork sample_network(uint64_t seed, const NetworkSamplerOptions& option
     if (stage.kind == StageKind::Conv) stage.depth = std::min<int64_t>(stage.depth, 2);
     net.stages.push_back(stage);
   }
+  detail::Random precision_rng(detail::mix_seed(seed, 1));
+  for (SampledStage& stage : net.stages) stage.int16 = precision_rng.chance(options.int16_stage_chance);
   const double head_draw = rng.uniform();
   if (head_draw < options.segmentation_chance) {
     net.head = HeadKind::Segmentation;
@@ -176,6 +178,7 @@ Result<ir::Graph> build_sampled_network(const SampledNetwork& net) {
   ir::NodeId stride8 = ir::kNoNode, stride16 = ir::kNoNode;
   for (size_t s = 0; s < net.stages.size(); ++s) {
     const SampledStage& stage = net.stages[s];
+    const auto stage_first_node = static_cast<ir::NodeId>(graph.size());
     for (int64_t i = 0; i < stage.depth; ++i) {
       std::string block_name = "s";  // built by appending: GCC 12 warns falsely on "literal" + string
       block_name += std::to_string(s);
@@ -199,6 +202,8 @@ Result<ir::Graph> build_sampled_network(const SampledNetwork& net) {
       if (!y) return y.error().within(net.name + ": stage " + std::to_string(s) + " block " + std::to_string(i));
       x = *y;
     }
+    if (stage.int16)
+      for (auto id = stage_first_node; id < static_cast<ir::NodeId>(graph.size()); ++id) graph.set_precision(id, ir::Precision::Int16);
     stride *= stage.stride;
     if (stride == 8) stride8 = x;
     if (stride == 16) stride16 = x;
@@ -266,6 +271,7 @@ std::string describe(const SampledNetwork& net) {
                   static_cast<long long>(s.kernel), s.expansion, static_cast<long long>(s.depth),
                   static_cast<long long>(s.channels), static_cast<long long>(s.stride), s.dilation > 1 ? " d2" : "",
                   std::string(blocks::activation_name(s.activation)).c_str(), s.squeeze_excite ? " se" : "");
+    if (s.int16) text += " int16";
     text += buffer;
   }
   text += net.head == HeadKind::Classification ? " | classification"

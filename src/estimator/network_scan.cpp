@@ -138,9 +138,10 @@ void NetworkScan::place(const ir::Graph& graph, const MemoryPlan& plan) {
       }
   }
 
-  const int64_t element_bytes = plan.precision == ir::Precision::Int8 ? 1 : 2;
-  auto stripe_bytes = [&](const ir::Shape& shape, int32_t reader) -> int64_t {
-    if (shape.rank() != 4) return hw::storage_bytes(spec_, shape);
+  auto stripe_bytes = [&](ir::NodeId id, int32_t reader) -> int64_t {
+    const ir::Shape& shape = nodes[static_cast<size_t>(id)].shape;
+    const ir::Precision precision = spec_.precision_of(nodes[static_cast<size_t>(id)]);
+    if (shape.rank() != 4) return hw::storage_bytes(spec_, shape, precision);
     int64_t kernel_h = 1, stride_h = 1;
     const auto r = static_cast<size_t>(reader);
     for (size_t j = 0; j < kernel_size(r); ++j) {
@@ -164,24 +165,23 @@ void NetworkScan::place(const ir::Graph& graph, const MemoryPlan& plan) {
       }
       if (node.kind == OpKind::GlobalAvgPool || node.kind == OpKind::GlobalMaxPool || node.kind == OpKind::Resize ||
           node.kind == OpKind::Transpose)
-        return hw::storage_bytes(spec_, shape);
+        return hw::storage_bytes(spec_, shape, precision);
     }
     const int64_t block_rows = 4 * spec_.mac_array.micro_block_height;
     const int64_t rows = std::min(shape.h(), 2 * ((block_rows - 1) * stride_h + kernel_h));
-    return shape[0] * round_up(shape[1], spec_.channel_padding) * rows * shape[3] * element_bytes;
+    return shape[0] * round_up(shape[1], spec_.channel_padding) * rows * shape[3] * hw::AcceleratorSpec::activation_bytes(precision);
   };
 
   live_.clear();
   int64_t live_bytes = 0;
   auto place_tensor = [&](ir::NodeId id, int32_t producer) {
     const auto i = static_cast<size_t>(id);
-    const ir::Shape& shape = nodes[i].shape;
-    const int64_t whole = hw::storage_bytes(spec_, shape);
+    const int64_t whole = hw::storage_bytes(spec_, graph, id);
     if (live_bytes + whole <= capacity) {
       resident_bytes_[i] = whole;
     } else if (spec_.fusion.cascade && !is_output_[i] && reader_count_[i] == 1 && producer >= 0 &&
                first_reader_[i] == producer + 1) {
-      const int64_t stripe = stripe_bytes(shape, first_reader_[i]);
+      const int64_t stripe = stripe_bytes(id, first_reader_[i]);
       if (live_bytes + stripe > capacity) {
         off_chip_[i] = 1;
         return;

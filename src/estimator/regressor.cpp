@@ -47,8 +47,9 @@ LabelFeatures label_features(std::string_view label) {
 
 RegressorRow regressor_row(const FeatureVector& features, const LabelFeatures& label) {
   RegressorRow row{};
-  std::copy(features.begin(), features.end(), row.begin());
-  std::copy(label.begin(), label.end(), row.begin() + kFeatureCount);
+  std::copy(features.begin(), features.begin() + kVersion1FeatureCount, row.begin());
+  std::copy(label.begin(), label.end(), row.begin() + kVersion1FeatureCount);
+  std::copy(features.begin() + kVersion1FeatureCount, features.end(), row.begin() + kVersion1FeatureCount + kLabelFeatureCount);
   return row;
 }
 

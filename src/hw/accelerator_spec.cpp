@@ -20,8 +20,8 @@ int64_t AcceleratorSpec::int8_macs_per_cycle() const {
   return m.micro_block_height * m.micro_block_width * m.micro_block_depth * m.dot_product_width * m.cores;
 }
 
-int64_t AcceleratorSpec::macs_per_cycle() const {
-  return wide_activations() ? int8_macs_per_cycle() / 2 : int8_macs_per_cycle();
+int64_t AcceleratorSpec::macs_per_cycle(ir::Precision p) const {
+  return wide_activations(p) ? std::max<int64_t>(1, int8_macs_per_cycle() / 2) : int8_macs_per_cycle();
 }
 
 double AcceleratorSpec::peak_tops() const {
@@ -36,12 +36,12 @@ int64_t AcceleratorSpec::channel_multiple() const {
   return std::max(mac_array.micro_block_depth, ifm_block_depth());
 }
 
-int64_t AcceleratorSpec::ifm_block_depth() const {
-  return wide_activations() ? mac_array.ifm_block_depth / 2 : mac_array.ifm_block_depth;
+int64_t AcceleratorSpec::ifm_block_depth(ir::Precision p) const {
+  return wide_activations(p) ? std::max<int64_t>(1, mac_array.ifm_block_depth / 2) : mac_array.ifm_block_depth;
 }
 
-int64_t AcceleratorSpec::dot_product_width() const {
-  return wide_activations() ? mac_array.dot_product_width / 2 : mac_array.dot_product_width;
+int64_t AcceleratorSpec::dot_product_width(ir::Precision p) const {
+  return wide_activations(p) ? std::max<int64_t>(1, mac_array.dot_product_width / 2) : mac_array.dot_product_width;
 }
 
 namespace {
@@ -287,7 +287,7 @@ std::optional<Problem> consistency_problem(const AcceleratorSpec& spec) {
   if (m.max_block_height < m.micro_block_height || m.max_block_width < m.micro_block_width ||
       m.max_block_depth < m.micro_block_depth)
     return Problem{"mac_array.max_block", "must be at least the micro-block in every dimension"};
-  const int64_t element_bytes = spec.wide_activations() ? 2 : 1;
+  const int64_t element_bytes = AcceleratorSpec::activation_bytes(spec.precision);
   const int64_t smallest_block =
       2 * m.micro_block_height * m.micro_block_width * spec.ifm_block_depth() * element_bytes +
       2 * m.micro_block_height * m.micro_block_width * m.micro_block_depth * m.accumulator_bytes;

@@ -16,7 +16,7 @@ using ir::OpKind;
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t m) { return ceil_div(a, m) * m; }
 
-// The array's figures at the spec's precision.
+// The array's figures at one precision (the spec's, or a kernel's own under mixed precision).
 struct Array {
   int64_t ub_h, ub_w, ub_d;
   int64_t dot;            // dot-product width
@@ -29,24 +29,22 @@ struct Array {
   int64_t wide;  // 2 for 16-bit activations, else 1
   double cores;
   bool part_kernel_first;
-  int64_t element_bytes;
 
-  explicit Array(const AcceleratorSpec& spec) {
+  Array(const AcceleratorSpec& spec, ir::Precision precision) {
     const MacArraySpec& m = spec.mac_array;
     ub_h = m.micro_block_height;
     ub_w = m.micro_block_width;
     ub_d = m.micro_block_depth;
-    dot = spec.dot_product_width();
-    ifm_depth = spec.ifm_block_depth();
+    dot = spec.dot_product_width(precision);
+    ifm_depth = spec.ifm_block_depth(precision);
     pkf_depth = std::max<int64_t>(dot, m.ifm_block_depth / 2);
     step_cycles = ifm_depth / dot;
     weight_cycles = ceil_div(m.micro_block_depth * m.ifm_block_depth, m.weight_bytes_per_cycle);
     delay = m.small_block_delay_cycles;
     dw_step = m.depthwise_kernel_step;
-    wide = spec.wide_activations() ? 2 : 1;
+    wide = AcceleratorSpec::wide_activations(precision) ? 2 : 1;
     cores = static_cast<double>(m.cores);
     part_kernel_first = m.part_kernel_first;
-    element_bytes = spec.wide_activations() ? 2 : 1;
   }
 };
 
@@ -181,14 +179,15 @@ NpuTime npu_time(const Array& a, const ArrayJob& job, const BlockShape& block, d
   return t;
 }
 
-// Bytes of one IFM block and its accumulators, double-buffered, as the shared buffer holds them.
-int64_t shared_buffer_need(const Array& a, const ArrayJob& job, const BlockShape& block,
+// Bytes of one IFM block (of `ifm_element_bytes` elements) and its accumulators, double-buffered,
+// as the shared buffer holds them.
+int64_t shared_buffer_need(const Array& a, const ArrayJob& job, const BlockShape& block, int64_t ifm_element_bytes,
                            int64_t accumulator_bytes) {
   const int64_t ifm_h = round_up((block.h - 1) * job.stride_h + std::min<int64_t>(8, job.kernel_h), a.ub_h);
   const int64_t ifm_w = round_up((block.w - 1) * job.stride_w + std::min<int64_t>(8, job.kernel_w), a.ub_w);
   const int64_t ifm_d =
       job.kind == JobKind::Conv ? std::min(round_up(job.in_depth, a.ub_d), a.ifm_depth) : block.d;
-  return 2 * ifm_h * ifm_w * ifm_d * a.element_bytes + 2 * block.h * block.w * block.d * accumulator_bytes;
+  return 2 * ifm_h * ifm_w * ifm_d * ifm_element_bytes + 2 * block.h * block.w * block.d * accumulator_bytes;
 }
 
 // Block sizes to try along one axis: micro-block multiples doubling, plus the whole extent.
@@ -388,14 +387,20 @@ int64_t stored_depth(const AcceleratorSpec& spec, const ir::Shape& shape) {
 }
 int64_t row_width(const ir::Shape& shape) { return shape.rank() == 4 ? shape.w() : 1; }
 
+// Bytes of one element of node `id`'s output, at its precision.
+int64_t element_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, ir::NodeId id) {
+  return AcceleratorSpec::activation_bytes(spec.precision_of(graph.node(id)));
+}
+
 // A whole-rows access of a tensor (elementwise kernels, residual operands, copies).
 Access rows_access(const AcceleratorSpec& spec, const TensorPlacement& placement, const ir::Graph& graph,
-                   ir::NodeId id, int64_t element_bytes) {
+                   ir::NodeId id) {
   const ir::Shape& shape = graph.node(id).shape;
+  const int64_t element = element_bytes(spec, graph, id);
   Access access;
-  access.bytes = storage_bytes(spec, shape);
+  access.bytes = storage_bytes(spec, graph, id);
   access.level = placement.level[static_cast<size_t>(id)];
-  access.run_bytes = stored_depth(spec, shape) * row_width(shape) * element_bytes;
+  access.run_bytes = stored_depth(spec, shape) * row_width(shape) * element;
   return access;
 }
 
@@ -435,7 +440,10 @@ double vector_kernel_cycles(const AcceleratorSpec& spec, const ir::Graph& graph,
   return std::max(arithmetic, activation);
 }
 
-void finish(const AcceleratorSpec& spec, KernelCost& cost) {
+// `precision`: the kernel's. Its utilisation is against the array's peak at that precision, and
+// a 16-bit MAC takes the multiplier slots of int8_macs_per_cycle / macs_per_cycle int8 MACs (two),
+// so it costs that many times the spec's mac_pj when the spec itself is int8.
+void finish(const AcceleratorSpec& spec, KernelCost& cost, ir::Precision precision) {
   const double memory = std::max(cost.sram_cycles, cost.dram_cycles);
   const double busiest = std::max(cost.npu_cycles, memory);
   cost.cycles = busiest + cost.overhead_cycles;
@@ -450,10 +458,11 @@ void finish(const AcceleratorSpec& spec, KernelCost& cost) {
   else
     cost.bound = Bound::Compute;
   cost.latency_us = cost.cycles / spec.clock_mhz;
-  const double peak = static_cast<double>(spec.macs_per_cycle());
+  const double peak = static_cast<double>(spec.macs_per_cycle(precision));
   cost.mac_utilisation = cost.cycles > 0 ? static_cast<double>(cost.macs) / (cost.cycles * peak) : 0.0;
   const EnergySpec& e = spec.energy;
-  cost.energy_uj = (static_cast<double>(cost.macs) * e.mac_pj +
+  const double mac_pj = e.mac_pj * static_cast<double>(spec.macs_per_cycle()) / peak;
+  cost.energy_uj = (static_cast<double>(cost.macs) * mac_pj +
                     static_cast<double>(cost.vector_elements) * e.vector_element_pj +
                     static_cast<double>(cost.sram_bytes) * e.sram_byte_pj +
                     static_cast<double>(cost.dram_bytes) * e.dram_byte_pj) *
@@ -467,8 +476,8 @@ double latency_cycles(const AcceleratorSpec& spec, MemoryLevel level, bool read)
 
 KernelCost estimate_mac_kernel(const AcceleratorSpec& spec, const ir::Graph& graph, const Kernel& kernel,
                                const TensorPlacement& placement, const KernelShape& shape) {
-  const Array a(spec);
   const ir::Node& head = graph.node(shape.head);
+  const Array a(spec, spec.precision_of(head));  // the kernel computes at its MAC layer's precision
   const ArrayJob job = job_of(graph, shape.head);
   KernelCost cost;
   for (ir::NodeId id : kernel.nodes) cost.macs += analysis::layer_cost(graph, id).macs;
@@ -479,6 +488,8 @@ KernelCost estimate_mac_kernel(const AcceleratorSpec& spec, const ir::Graph& gra
     ifm = graph.node(ifm).inputs.front();
   const ir::Shape& ifm_shape = graph.node(ifm).shape;
   const ir::Shape& ofm_shape = graph.node(shape.output).shape;
+  // Each tensor moves at its own precision: a stage boundary of mixed precision reads one and writes the other.
+  const int64_t ifm_element = element_bytes(spec, graph, ifm), ofm_element = element_bytes(spec, graph, shape.output);
   const int64_t ifm_stored = stored_depth(spec, ifm_shape), ofm_stored = stored_depth(spec, ofm_shape);
   const int64_t n_sub_kernels = piece_count(split_kernel(job.taps_h)) * piece_count(split_kernel(job.taps_w));
   const double cycles_per_element = output_stage_cycles(spec, graph, kernel);
@@ -487,7 +498,7 @@ KernelCost estimate_mac_kernel(const AcceleratorSpec& spec, const ir::Graph& gra
   MemoryTime others_time;  // weights, residual operands and other tensors read whole
   others_time.add(spec, weight_access(placement, weights));
   for (ir::NodeId input : shape.external_inputs)
-    if (input != ifm) others_time.add(spec, rows_access(spec, placement, graph, input, a.element_bytes));
+    if (input != ifm) others_time.add(spec, rows_access(spec, placement, graph, input));
 
   const bool try_part_kernel_first = a.part_kernel_first && job.kind == JobKind::Conv;
   double best_time = std::numeric_limits<double>::infinity();
@@ -499,7 +510,7 @@ KernelCost estimate_mac_kernel(const AcceleratorSpec& spec, const ir::Graph& gra
       for (int64_t bw : block_options(job.out_w, a.ub_w, spec.mac_array.max_block_width))
         for (int64_t bd : block_options(depth, a.ub_d, spec.mac_array.max_block_depth)) {
           const BlockShape block{bh, bw, bd};
-          const bool fits = shared_buffer_need(a, job, block, spec.mac_array.accumulator_bytes) <=
+          const bool fits = shared_buffer_need(a, job, block, ifm_element, spec.mac_array.accumulator_bytes) <=
                             spec.mac_array.shared_buffer_bytes;
           if (pass == 0 && !fits) continue;
           if (pass == 1 && (bh != a.ub_h || bw != a.ub_w || bd != a.ub_d)) continue;  // the smallest block
@@ -514,18 +525,18 @@ KernelCost estimate_mac_kernel(const AcceleratorSpec& spec, const ir::Graph& gra
                                                                      : 1;
             MemoryTime memory = others_time;
             Access in;
-            in.bytes = storage_bytes(spec, ifm_shape) * rereads;
+            in.bytes = storage_bytes(spec, graph, ifm) * rereads;
             in.level = placement.level[static_cast<size_t>(ifm)];
             const int64_t ifm_block_w =
                 std::min<int64_t>(row_width(ifm_shape), (bw - 1) * job.stride_w + job.kernel_w);
             in.run_bytes = run_length(job.kind == JobKind::Conv ? (pkf ? a.pkf_depth : a.ifm_depth) : bd,
-                                      ifm_block_w, ifm_stored, spec.channel_padding, a.element_bytes);
+                                      ifm_block_w, ifm_stored, spec.channel_padding, ifm_element);
             memory.add(spec, in);
             Access out;
-            out.bytes = storage_bytes(spec, ofm_shape);
+            out.bytes = storage_bytes(spec, graph, shape.output);
             out.level = placement.level[static_cast<size_t>(shape.output)];
             out.run_bytes = run_length(bd, std::min(bw, row_width(ofm_shape)), ofm_stored,
-                                       spec.channel_padding, a.element_bytes);
+                                       spec.channel_padding, ofm_element);
             memory.add(spec, out);
             // Fastest first; among equally fast blocks (say, all waiting on the same weight
             // stream), the one keeping the units least busy.
@@ -552,20 +563,20 @@ KernelCost estimate_mac_kernel(const AcceleratorSpec& spec, const ir::Graph& gra
   cost.overhead_cycles = static_cast<double>(spec.command_overhead_cycles) +
                          latency_cycles(spec, placement.level[static_cast<size_t>(ifm)], true) +
                          latency_cycles(spec, placement.level[static_cast<size_t>(shape.output)], false);
-  finish(spec, cost);
+  finish(spec, cost, spec.precision_of(head));
   return cost;
 }
 
 // Elementwise, resize and softmax kernels on the vector unit, and pad copies.
 KernelCost estimate_vector_kernel(const AcceleratorSpec& spec, const ir::Graph& graph, const Kernel& kernel,
                                   const TensorPlacement& placement, const KernelShape& shape) {
-  const Array a(spec);
+  const Array a(spec, spec.precision_of(graph.node(shape.output)));
   KernelCost cost;
   const ir::Shape& out = graph.node(shape.output).shape;
   MemoryTime memory;
   for (ir::NodeId input : shape.external_inputs)
-    memory.add(spec, rows_access(spec, placement, graph, input, a.element_bytes));
-  memory.add(spec, rows_access(spec, placement, graph, shape.output, a.element_bytes));
+    memory.add(spec, rows_access(spec, placement, graph, input));
+  memory.add(spec, rows_access(spec, placement, graph, shape.output));
   memory.add(spec, weight_access(placement, kernel_weight_bytes(spec, graph, kernel)));
   cost.sram_bytes = memory.sram_bytes;
   cost.dram_bytes = memory.dram_bytes;
@@ -582,7 +593,7 @@ KernelCost estimate_vector_kernel(const AcceleratorSpec& spec, const ir::Graph& 
   cost.overhead_cycles = static_cast<double>(spec.command_overhead_cycles) +
                          latency_cycles(spec, placement.level[static_cast<size_t>(first_input)], true) +
                          latency_cycles(spec, placement.level[static_cast<size_t>(shape.output)], false);
-  finish(spec, cost);
+  finish(spec, cost, spec.precision_of(graph.node(shape.output)));
   return cost;
 }
 
@@ -594,7 +605,7 @@ KernelCost estimate_kernel(const AcceleratorSpec& spec, const ir::Graph& graph, 
   const KernelShape shape = shape_of(graph, kernel);
   if (shape.only_views) {  // flatten, reshape and concat are addressing: nothing moves
     KernelCost cost;
-    finish(spec, cost);
+    finish(spec, cost, spec.precision);
     return cost;
   }
   if (shape.head != ir::kNoNode) return estimate_mac_kernel(spec, graph, kernel, placement, shape);

@@ -11,12 +11,11 @@ namespace {
 
 int64_t round_up(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
-int64_t activation_bytes(const AcceleratorSpec& spec) { return spec.wide_activations() ? 2 : 1; }
-
-// SRAM bytes a rolling stripe of `tensor` needs while `reader` (the next kernel) consumes it.
-int64_t stripe_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, const ir::Shape& shape,
-                     const Kernel& reader) {
-  if (shape.rank() != 4) return storage_bytes(spec, shape);  // a vector is consumed whole
+// SRAM bytes a rolling stripe of node `id`'s output needs while `reader` (the next kernel) consumes it.
+int64_t stripe_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, ir::NodeId id, const Kernel& reader) {
+  const ir::Shape& shape = graph.node(id).shape;
+  const ir::Precision precision = spec.precision_of(graph.node(id));
+  if (shape.rank() != 4) return storage_bytes(spec, shape, precision);  // a vector is consumed whole
   int64_t kernel_h = 1, stride_h = 1;
   for (ir::NodeId id : reader.nodes) {
     const ir::Node& node = graph.node(id);
@@ -39,7 +38,7 @@ int64_t stripe_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, const 
     }
     if (node.kind == ir::OpKind::GlobalAvgPool || node.kind == ir::OpKind::GlobalMaxPool ||
         node.kind == ir::OpKind::Resize || node.kind == ir::OpKind::Transpose) {
-      return storage_bytes(spec, shape);  // reads the whole tensor
+      return storage_bytes(spec, shape, precision);  // reads the whole tensor
     }
   }
   // One row of the reader's OFM blocks (4 micro-blocks high) needs this many IFM rows; the
@@ -48,16 +47,22 @@ int64_t stripe_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, const 
   const int64_t rows = std::min(shape.h(), 2 * ((block_rows - 1) * stride_h + kernel_h));
   ir::Shape stripe = shape;
   stripe[2] = rows;
-  return storage_bytes(spec, stripe);
+  return storage_bytes(spec, stripe, precision);
 }
 
 }  // namespace
 
-int64_t storage_bytes(const AcceleratorSpec& spec, const ir::Shape& shape) {
-  if (shape.rank() < 2) return shape.numel() * activation_bytes(spec);
+int64_t storage_bytes(const AcceleratorSpec& spec, const ir::Shape& shape, ir::Precision precision) {
+  const int64_t element = AcceleratorSpec::activation_bytes(precision);
+  if (shape.rank() < 2) return shape.numel() * element;
   int64_t elements = shape[0] * round_up(shape[1], spec.channel_padding);
   for (size_t i = 2; i < shape.rank(); ++i) elements *= shape[i];
-  return elements * activation_bytes(spec);
+  return elements * element;
+}
+
+int64_t storage_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, ir::NodeId id) {
+  const ir::Node& node = graph.node(id);
+  return storage_bytes(spec, node.shape, spec.precision_of(node));
 }
 
 int64_t node_weight_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, ir::NodeId id, bool folded) {
@@ -129,13 +134,12 @@ TensorPlacement place_tensors(const AcceleratorSpec& spec, const ir::Graph& grap
   int64_t live_bytes = 0;
   auto place = [&](ir::NodeId id, int producer_kernel) {
     auto i = static_cast<size_t>(id);
-    const ir::Shape& shape = graph.node(id).shape;
-    const int64_t whole = storage_bytes(spec, shape);
+    const int64_t whole = storage_bytes(spec, graph, id);
     if (live_bytes + whole <= capacity) {
       placement.resident_bytes[i] = whole;
     } else if (spec.fusion.cascade && !is_output[i] && reader_count[i] == 1 && producer_kernel >= 0 &&
                first_reader[i] == producer_kernel + 1) {
-      const int64_t stripe = stripe_bytes(spec, graph, shape, kernels[static_cast<size_t>(first_reader[i])]);
+      const int64_t stripe = stripe_bytes(spec, graph, id, kernels[static_cast<size_t>(first_reader[i])]);
       if (live_bytes + stripe > capacity) {
         placement.level[i] = MemoryLevel::Dram;
         return;

@@ -72,6 +72,7 @@ Graph fold_batch_norm(const Graph& graph) {
     auto id = out.add(n.kind, attrs, std::move(inputs), n.name);
     if (!id) return graph;  // cannot happen: the structure is the input's, which was valid
     new_id[index] = *id;
+    out.set_precision(*id, n.precision);
     if (bn == kNoNode) {
       for (size_t k = 0; k < n.params.size(); ++k) out.param(*id, k).data = n.params[k].data;
       continue;

@@ -33,6 +33,7 @@ Result<Graph> extract_subgraph(const Graph& graph, const std::vector<NodeId>& no
         const Node& source = graph.node(producer);
         auto input = sub.add(OpKind::Input, InputAttrs{source.shape}, {}, source.name);
         if (!input) return input.error().within(where);
+        sub.set_precision(*input, source.precision);  // the tensor keeps the precision it is stored in
         mapped = *input;
       }
       inputs.push_back(mapped);
@@ -40,6 +41,7 @@ Result<Graph> extract_subgraph(const Graph& graph, const std::vector<NodeId>& no
     auto added = sub.add(node.kind, node.attrs, std::move(inputs), node.name);
     if (!added) return added.error().within(where);
     new_id[static_cast<size_t>(id)] = *added;
+    sub.set_precision(*added, node.precision);
     if (sub.node(*added).params.size() != node.params.size())
       return Error{where + ": " + node.describe() + ": params do not match its kind"};
     for (size_t i = 0; i < node.params.size(); ++i) sub.param(*added, i) = node.params[i];

@@ -164,7 +164,8 @@ Result<QuantPlan> make_plan(const ir::Graph& graph, std::span<const Range> range
         if (r.batches == 0 || !std::isfinite(r.min) || !std::isfinite(r.max))
           return Error{"graph '" + graph.name() + "': " + node.describe() +
                        ": no calibrated range for its output (it was never observed, or saw non-finite values)"};
-        plan.grid[i] = activation_params(r.min, r.max, options.activations);
+        // mixed precision: a layer's own integer precision, else the plan's
+        plan.grid[i] = activation_params(r.min, r.max, ir::layer_precision(node.precision, options.activations));
         plan.quantizes[i] = true;
         break;
       }

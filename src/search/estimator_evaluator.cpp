@@ -23,6 +23,13 @@ std::string EstimatorEvaluator::name() const { return "estimator:" + estimator_.
 Result<Metrics> EstimatorEvaluator::evaluate(const EvaluationRequest& request) {
   auto graph = request.space.decode(request.arch);
   if (!graph) return graph.error();
+  // An estimator of feature version 1 cannot see a layer's own precision: it would price int16 layers as int8.
+  if (estimator_.metadata().feature_version < 2 && ir::is_integer(precision_))
+    for (const ir::Node& n : graph->nodes())
+      if (n.precision && *n.precision != precision_)
+        return Error{name() + ": the estimator's features (version " + std::to_string(estimator_.metadata().feature_version) +
+                     ") do not see per-layer precision, which " + n.describe() + " sets (" +
+                     std::string(ir::precision_name(*n.precision)) + "): rebuild the estimator with this hwnas"};
   Metrics metrics = analysis_metrics(*graph, precision_);
   const estimator::NetworkPrediction prediction = estimator_.predict(*graph);
   if (!std::isfinite(prediction.latency_us) || prediction.latency_us <= 0)

@@ -113,6 +113,7 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
     }
     const auto type = blocks::block_type_from_name(label(stage.block_type));
     const int64_t depth = stage_depth(value(stage.depth), depth_multiplier);
+    const auto stage_first_node = static_cast<ir::NodeId>(graph.size());
     for (int64_t j = 0; j < depth; ++j) {
       auto block_scope = b.scope("block" + std::to_string(j));
       blocks::BlockSpec spec;
@@ -147,6 +148,10 @@ Result<ir::Graph> SearchSpace::decode(const Architecture& arch) const {
       if (j == 0 && stride == 16 && stage_stride == 2 && expansion_tap == ir::kNoNode) expansion_tap = block_input;
       if (j == 0 && stride == 16 && stage_stride == 2 && spec.type == blocks::BlockType::Ibn && stage_expansion.back() != ir::kNoNode)
         expansion_tap = stage_expansion.back();
+    }
+    if (stage.precision >= 0) {  // mixed precision: every layer of the stage computes at the chosen width
+      const auto precision = ir::precision_from_name(label(stage.precision));
+      for (auto id = stage_first_node; id < static_cast<ir::NodeId>(graph.size()); ++id) graph.set_precision(id, precision);
     }
     stride *= stage_stride;
     features.push_back({*x, stride});

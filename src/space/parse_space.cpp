@@ -142,7 +142,10 @@ Result<Decision> numeric_decision(const Reader& r, const YAML::Node& node, const
   return d;
 }
 
-Result<Decision> block_decision(const Reader& r, const YAML::Node& node, const std::string& field) {
+// A categorical decision: one label or a list of labels, each one of `names`; `what` names the
+// kind of choice in errors ("block", "precision").
+Result<Decision> categorical_decision(const Reader& r, const YAML::Node& node, const std::string& field,
+                                      const std::vector<std::string>& names, const std::string& what) {
   Decision d;
   d.name = field;
   d.numeric = false;
@@ -152,17 +155,18 @@ Result<Decision> block_decision(const Reader& r, const YAML::Node& node, const s
   } else if (node.IsSequence()) {
     for (const auto& item : node) items.push_back(item);
   } else {
-    return r.error_at(node, field, "expected a block type or a list of block types");
+    return r.error_at(node, field, "expected a " + what + " or a list of them");
   }
   if (items.empty()) return r.error_at(node, field, "empty list of choices");
-  const std::vector<std::string> names{"ibn", "fused_ibn", "grouped_ibn", "conv"};
+  std::string listed;
+  for (const auto& n : names) listed += (listed.empty() ? "" : ", ") + n;
   for (const auto& item : items) {
     auto t = r.text(item, field);
     if (!t) return t.error();
-    if (!blocks::block_type_from_name(*t))
-      return r.error_at(item, field, "unknown block '" + *t + "'" + detail::did_you_mean(*t, names) + " (blocks: ibn, fused_ibn, grouped_ibn, conv)");
+    if (std::find(names.begin(), names.end(), *t) == names.end())
+      return r.error_at(item, field, "unknown " + what + " '" + *t + "'" + detail::did_you_mean(*t, names) + " (" + what + "s: " + listed + ")");
     for (const auto& c : d.choices)
-      if (c.label == *t) return r.error_at(item, field, "block '" + *t + "' appears twice");
+      if (c.label == *t) return r.error_at(item, field, what + " '" + *t + "' appears twice");
     d.choices.push_back({*t, static_cast<double>(d.choices.size())});
   }
   return d;
@@ -393,9 +397,10 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
         macro.stages.push_back(stage);
         continue;
       }
-      if (Status s = r.check_fields(stage_node, p, {"block", "kernel", "expansion", "depth", "channels", "stride", "groups", "squeeze_excite", "activation"}); !s)
+      if (Status s = r.check_fields(stage_node, p, {"block", "kernel", "expansion", "depth", "channels", "stride", "groups", "squeeze_excite", "activation", "precision"}); !s)
         return s.error();
-      auto block = block_decision(r, stage_node["block"] ? stage_node["block"] : YAML::Node("ibn"), p + ".block");
+      auto block = categorical_decision(r, stage_node["block"] ? stage_node["block"] : YAML::Node("ibn"), p + ".block",
+                                        {"ibn", "fused_ibn", "grouped_ibn", "conv"}, "block");
       if (!block) return block.error();
       stage.block_type = add(std::move(*block));
       auto kernel = numeric_decision(r, stage_node["kernel"] ? stage_node["kernel"] : YAML::Node(3), p + ".kernel",
@@ -441,6 +446,11 @@ Result<SearchSpace> parse_space(std::string_view text, std::string_view source_n
         if (!act || *act == blocks::Activation::None)
           return r.error_at(stage_node["activation"], p + ".activation", "unknown activation '" + *a + "'");
         stage.activation = *act;
+      }
+      if (stage_node["precision"]) {  // mixed precision: the stage's layers at int8 or int16
+        auto precision = categorical_decision(r, stage_node["precision"], p + ".precision", {"int8", "int16"}, "precision");
+        if (!precision) return precision.error();
+        stage.precision = add(std::move(*precision));
       }
       macro.stages.push_back(stage);
     }

@@ -340,6 +340,7 @@ class Reader {
     std::vector<std::string> allowed = {"name", "op"};
     if (*kind != ir::OpKind::Input) allowed.emplace_back("inputs");
     for (const FieldSpec& f : specs) allowed.emplace_back(f.name);
+    allowed.emplace_back("precision");
     allowed.emplace_back("params");
     for (const Entry& e : *fields)
       if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
@@ -382,6 +383,14 @@ class Reader {
     auto id = graph.add(*kind, std::move(attrs), std::move(inputs), *name);
     if (!id) return at(item, id.error().message);
     node_lines_.push_back(item->line + 1);
+    if (const Entry* p = find(*fields, "precision")) {  // mixed precision: the layer's own
+      auto text = word(p->value, context + "field 'precision'");
+      if (!text) return text.error();
+      auto precision = ir::precision_from_name(*text);
+      if (!precision)
+        return at(p->value, context + "field 'precision': unknown precision '" + *text + "' (int8, int16, fp16, fp32)");
+      graph.set_precision(*id, *precision);
+    }
 
     const ir::Node& node = graph.node(*id);
     if (!bounded_numel(node.shape.dims))

@@ -83,6 +83,7 @@ void write_node(const ir::Graph& graph, const ir::Node& node, std::string& out) 
       out += "    " + std::string(field.name) + ": " + format_value(field, value) + "\n";
     }
   }
+  if (node.precision) out += "    precision: " + std::string(ir::precision_name(*node.precision)) + "\n";
   write_params(node, out);
 }
 

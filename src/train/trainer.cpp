@@ -335,6 +335,10 @@ Result<TrainResult> train_network(const ir::Graph& graph, Task& task, const data
         lr = learning_rate_at(options, position.step, steps_per_epoch, total_steps);
         set_learning_rate(**optimizer, lr);
         const double loss = train_step(module, **optimizer, task, batch_images(*batch, options.resolution), *batch);
+        if (options.after_step) {
+          torch::NoGradGuard no_grad;
+          options.after_step(module);
+        }
         if (!std::isfinite(loss)) {
           if (next.valid()) next.wait();
           return Error{"train graph '" + graph.name() + "': the loss became " + std::to_string(loss) + " at step " +

@@ -87,6 +87,27 @@ TEST(MemorySchedule, ConcatBranchesByHand) {
   (void)b2;
 }
 
+// Mixed precision changes which order is best: with branch a at int16 (a1 128 bytes, a2 4), running
+// b first peaks at 4 + 2 + 128 = 134 (a1) and a first at 4 + 128 + 4 = 136 (a2), so b goes first.
+TEST(MemorySchedule, MixedPrecisionSchedulesInBytes) {
+  ir::Graph g("branches");
+  auto x = add(g, OpKind::Input, ir::InputAttrs{{1, 4, 1, 1}}, {}, "x");
+  auto a1 = conv1x1(g, x, 64, "a1");
+  auto b1 = conv1x1(g, x, 32, "b1");
+  auto a2 = conv1x1(g, a1, 2, "a2");
+  auto b2 = conv1x1(g, b1, 2, "b2");
+  add(g, OpKind::Concat, ir::ConcatAttrs{1}, {a2, b2}, "cat");
+  g.set_precision(a1, ir::Precision::Int16);
+  g.set_precision(a2, ir::Precision::Int16);
+  MinimalPeakMemory best = minimal_peak_memory(g, ir::Precision::Int8);
+  EXPECT_TRUE(best.exact) << best.method;
+  EXPECT_EQ(best.best.peak_bytes, 134);
+  EXPECT_EQ(best.lower_bound_bytes, 134);
+  EXPECT_EQ(brute_force_min_peak(g, ir::Precision::Int8), 134);
+  expect_consistent(g, best);
+  (void)b2;
+}
+
 TEST(MemorySchedule, ChainHasOneOrder) {
   ir::Graph g("chain");
   auto x = add(g, OpKind::Input, ir::InputAttrs{{1, 8, 4, 4}}, {}, "x");

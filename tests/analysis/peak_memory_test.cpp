@@ -50,6 +50,23 @@ TEST(PeakMemory, ChainByHand) {
   EXPECT_EQ(tensor_bytes(g, a, ir::Precision::Fp32), 1024);
 }
 
+// Mixed precision: a node with a precision of its own is counted at it on an integer target;
+// a float target stores every tensor at its own precision.
+TEST(PeakMemory, MixedPrecisionCountsEachTensorAtItsLayersWidth) {
+  ir::Graph g("chain");
+  auto x = input(g, 8, 4);                                 // 128 elements
+  auto a = conv1x1(g, x, 16, "a");                         // 256
+  auto r = add(g, OpKind::Relu, ir::NoAttrs{}, {a}, "r");  // 256
+  conv1x1(g, r, 4, "b");                                   // 64
+  g.set_precision(a, ir::Precision::Int16);
+  g.set_precision(r, ir::Precision::Int16);
+  // Live: step0 128; step1 128 + 512; step2 512 + 512; step3 512 + 64.
+  EXPECT_EQ(peak_memory_in_graph_order(g, ir::Precision::Int8).live_bytes, (std::vector<int64_t>{128, 640, 1024, 576}));
+  EXPECT_EQ(tensor_bytes(g, a, ir::Precision::Int8), 512);
+  EXPECT_EQ(tensor_bytes(g, a, ir::Precision::Fp32), 1024);
+  EXPECT_EQ(peak_memory_in_graph_order(g, ir::Precision::Fp32).peak_bytes, 4 * 512);
+}
+
 TEST(PeakMemory, ResidualKeepsTheSkipTensorLive) {
   ir::Graph g("residual");
   auto x = input(g, 8, 4);                                        // 128

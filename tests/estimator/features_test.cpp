@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -33,6 +34,45 @@ TEST(FeatureNames, AreUniqueAndOnePerFeature) {
   EXPECT_EQ(names[kPaddedMacs], "padded_macs");
   EXPECT_EQ(names[kWeightsOffChip], "weights_off_chip");
   EXPECT_TRUE(feature_names(kFeatureVersion + 1).empty());
+  // version 2 appends to version 1, whose models read the prefix
+  EXPECT_EQ(names[kPrecisionBytes], "precision_bytes");
+  const std::vector<std::string>& v1 = feature_names(1);
+  ASSERT_EQ(v1.size(), static_cast<size_t>(kVersion1FeatureCount));
+  EXPECT_TRUE(std::equal(v1.begin(), v1.end(), names.begin()));
+  EXPECT_EQ(feature_count(1), kVersion1FeatureCount);
+  EXPECT_EQ(feature_count(2), kFeatureCount);
+}
+
+// Mixed precision: a kernel marked int16 computes at two bytes per element; its int8 input is
+// counted at one byte and its int16 output at two.
+TEST(KernelFeatures, Int16KernelsCarryTheirPrecision) {
+  const TargetInfo info = u55_info();
+  ir::Graph graph("conv");
+  ir::Builder b(graph);
+  ir::NodeId x = b.input({1, 24, 56, 56});
+  const auto first = static_cast<ir::NodeId>(graph.size());
+  b.conv_bn_act(x, 40, 3, 2, ir::OpKind::Relu6);
+  ASSERT_TRUE(b.ok());
+  const FeatureVector int8 = describe_kernels(graph, info)[0].features;
+  for (auto id = first; id < static_cast<ir::NodeId>(graph.size()); ++id) graph.set_precision(id, ir::Precision::Int16);
+  const auto kernels = describe_kernels(graph, info);
+  ASSERT_EQ(kernels.size(), 1u);
+  const FeatureVector& f = kernels[0].features;
+  EXPECT_EQ(int8[kPrecisionBytes], 1);
+  EXPECT_EQ(f[kPrecisionBytes], 2);
+  EXPECT_EQ(f[kInputBytes], 24 * 56 * 56);
+  EXPECT_EQ(f[kOutputBytes], 2 * 40 * 28 * 28);
+  EXPECT_EQ(f[kMacs], int8[kMacs]);
+  // the hardware library's path (hw::place_tensors) gives the same features
+  const auto partition = hw::partition_by_fusion(graph, info.fusion);
+  const auto slow = describe_kernels(graph, info, partition);
+  ASSERT_EQ(slow.size(), 1u);
+  for (int k = 0; k < kFeatureCount; ++k)
+    if (!std::isnan(f[k]) || !std::isnan(slow[0].features[k])) EXPECT_EQ(f[k], slow[0].features[k]) << feature_names()[k];
+  // a float target prices every layer at its own precision
+  TargetInfo cpu = info;
+  cpu.activation_precision = ir::Precision::Fp32;
+  EXPECT_EQ(describe_kernels(graph, cpu)[0].features[kPrecisionBytes], 4);
 }
 
 TEST(KernelFeatures, ConvBatchNormRelu6WithChannelBlocks) {

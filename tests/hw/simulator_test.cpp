@@ -127,6 +127,59 @@ TEST(Simulator, Int16HalvesThroughput) {
   EXPECT_NEAR(static_cast<double>(b.cycles) / static_cast<double>(a.cycles), 2.0, 0.15);
 }
 
+// Mixed precision: a layer marked int16 on an int8 accelerator is costed as the same accelerator
+// at int16 costs it (half the MAC rate, two-byte tensors); unmarked layers keep int8's cost.
+TEST(Simulator, ALayerMarkedInt16CostsWhatAnInt16AcceleratorCharges) {
+  AcceleratorSpec spec = *load_preset("ethos-u55-256");
+  SimulatorTarget int8(spec);
+  AcceleratorSpec wide_spec = spec;
+  wide_spec.precision = ir::Precision::Int16;
+  SimulatorTarget int16(wide_spec);
+  const ir::Graph plain = conv_layer(64, 64, 28, 3);
+  ir::Graph marked = plain;
+  for (const ir::Node& n : plain.nodes()) marked.set_precision(n.id, ir::Precision::Int16);
+  const KernelMeasurement eight = only_kernel(int8, plain), mixed = only_kernel(int8, marked),
+                          sixteen = only_kernel(int16, plain);
+  EXPECT_EQ(mixed.cycles, sixteen.cycles);
+  EXPECT_EQ(mixed.sram_bytes, sixteen.sram_bytes);
+  EXPECT_EQ(mixed.dram_bytes, sixteen.dram_bytes);
+  EXPECT_DOUBLE_EQ(mixed.mac_utilisation, sixteen.mac_utilisation);
+  EXPECT_GT(static_cast<double>(mixed.cycles), 1.8 * static_cast<double>(eight.cycles));
+  EXPECT_GT(mixed.sram_bytes, eight.sram_bytes);
+  // an int16 MAC takes two int8 multiplier slots: twice the int8 spec's energy per MAC
+  EXPECT_GT(mixed.energy_uj, eight.energy_uj + 0.9 * static_cast<double>(eight.macs) * spec.energy.mac_pj * 1e-6);
+  // a float accelerator runs every layer at its own precision
+  AcceleratorSpec fp16 = spec;
+  fp16.precision = ir::Precision::Fp16;
+  EXPECT_EQ(fp16.precision_of(marked.node(1)), ir::Precision::Fp16);
+  EXPECT_EQ(spec.precision_of(marked.node(1)), ir::Precision::Int16);
+  EXPECT_EQ(spec.precision_of(plain.node(1)), ir::Precision::Int8);
+}
+
+// At a boundary of mixed precision each tensor moves at its own width: an int8 layer feeding an
+// int16 one writes one-byte elements, the int16 layer reads them and writes two-byte ones.
+TEST(Simulator, TensorsAreStoredAtTheirLayersPrecision) {
+  AcceleratorSpec spec = *load_preset("ethos-u55-256");
+  ir::Graph g("boundary");
+  ir::Builder b(g);
+  auto x = b.input({1, 32, 16, 16});
+  auto first = b.conv_bn_act(x, 32, 1, 1, OpKind::Relu6, 1, "int8_layer");
+  const auto second_start = static_cast<ir::NodeId>(g.size());
+  auto second = b.conv_bn_act(first, 32, 1, 1, OpKind::Relu6, 1, "int16_layer");
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  for (auto id = second_start; id < static_cast<ir::NodeId>(g.size()); ++id) g.set_precision(id, ir::Precision::Int16);
+  EXPECT_EQ(storage_bytes(spec, g, first), 32 * 16 * 16);
+  EXPECT_EQ(storage_bytes(spec, g, second), 2 * 32 * 16 * 16);
+  EXPECT_EQ(storage_bytes(spec, g.node(second).shape, ir::Precision::Int8), 32 * 16 * 16);
+  SimulatorTarget target(spec);
+  auto m = target.measure_network(g);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  ASSERT_EQ(m->kernels.size(), 2u);
+  // the int16 kernel moves its int8 input and its int16 output, at half the MAC rate
+  EXPECT_GT(m->kernels[1].sram_bytes + m->kernels[1].dram_bytes, m->kernels[0].sram_bytes + m->kernels[0].dram_bytes);
+  EXPECT_GT(m->kernels[1].cycles, m->kernels[0].cycles);
+}
+
 // On Ethos-U65-512 (384 KB of SRAM, DRAM 3.75 GB/s) a layer whose tensors exceed SRAM reads and
 // writes them in DRAM and becomes memory bound; the same layer at a quarter of the resolution
 // fits and is not.
@@ -165,7 +218,7 @@ TEST(Simulator, CascadeKeepsStripesInSram) {
   EXPECT_EQ(with.level[static_cast<size_t>(expand_out)], MemoryLevel::Sram);
   EXPECT_TRUE(with.striped[static_cast<size_t>(expand_out)]);
   EXPECT_LT(with.resident_bytes[static_cast<size_t>(expand_out)],
-            storage_bytes(spec, g.node(expand_out).shape));
+            storage_bytes(spec, g, expand_out));
   spec.fusion.cascade = false;
   TensorPlacement without = place_tensors(spec, g, kernels);
   EXPECT_EQ(without.level[static_cast<size_t>(expand_out)], MemoryLevel::Dram);

@@ -42,6 +42,19 @@ TEST(Subgraph, ExternalTensorsBecomeInputsOfTheirShapes) {
   EXPECT_EQ(sub->name(), "residual:bn..relu");
 }
 
+// Mixed precision: extracted nodes, and the inputs standing for external tensors, keep their
+// precision (the estimator measures kernels cut out of networks this way).
+TEST(Subgraph, NodesAndExternalTensorsKeepTheirPrecision) {
+  Residual r = make_residual();
+  r.graph.set_precision(r.conv, Precision::Int16);
+  r.graph.set_precision(r.bn, Precision::Int16);
+  auto sub = extract_subgraph(r.graph, {r.bn, r.relu});
+  ASSERT_TRUE(sub.ok()) << sub.error().message;
+  EXPECT_EQ(sub->node(0).precision, Precision::Int16);  // the input standing for conv
+  EXPECT_EQ(sub->node(1).precision, Precision::Int16);
+  EXPECT_EQ(sub->node(2).precision, std::nullopt);
+}
+
 TEST(Subgraph, SharedExternalTensorIsOneInput) {
   Residual r = make_residual();
   auto sub = extract_subgraph(r.graph, {r.conv, r.proj});

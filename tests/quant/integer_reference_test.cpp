@@ -71,6 +71,24 @@ TEST(MakePlan, ErrorsNameTheNode) {
   EXPECT_FALSE(make_plan(g, ranges_of(g, {0, 1, 1}), {.activations = ir::Precision::Fp16}));
 }
 
+// Mixed precision: a node with a precision of its own gets that grid (int16: symmetric, 16-bit
+// range); the others the plan's.
+TEST(MakePlan, ANodesOwnPrecisionSetsItsGrid) {
+  ir::Graph g;
+  ir::Builder b(g);
+  auto head = b.conv(b.input({1, 1, 4, 4}), ir::Conv2dAttrs::make(2, 3, 1), "head");
+  b.act(head, OpKind::Sigmoid, "gate");
+  ASSERT_TRUE(b.ok());
+  g.set_precision(head, ir::Precision::Int16);
+  auto plan = make_plan(g, ranges_of(g, {0, 1, 1}));
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_TRUE(plan->grid[1] && plan->grid[2]);
+  EXPECT_EQ(plan->grid[1]->qmax, 32767);
+  EXPECT_EQ(plan->grid[1]->zero_point, 0);
+  EXPECT_EQ(plan->grid[2]->qmax, 127);
+  EXPECT_EQ(plan->grid[0]->qmax, 127);
+}
+
 TEST(RangeObserver, MinMaxAndPercentile) {
   ir::Graph g;
   ir::Builder b(g);

@@ -176,6 +176,38 @@ TEST_F(TempDir, BuildsForASimulatorOnceThenLoadsTheCachedFile) {
   EXPECT_EQ(EstimatorEvaluator(std::move(built->estimator)).version(), EstimatorEvaluator(std::move(loaded->estimator)).version());
 }
 
+// Mixed precision: an estimator of feature version 1 cannot see a layer's precision, so it refuses
+// a network that sets one; an estimator built now (version 2) prices it.
+TEST_F(TempDir, MixedPrecisionNeedsAnEstimatorThatSeesPrecision) {
+  auto space = space::parse_space(
+      "name: m\ninput: {channels: 1, resolution: 32}\nstem: {channels: 32}\nstages:\n"
+      "  - {block: [ibn, fused_ibn], channels: 32, precision: [int8, int16]}\n  - {channels: 64, stride: 2}\n",
+      "m.yaml", {.channel_multiple = 32});
+  ASSERT_TRUE(space.ok()) << space.error().message;
+  space::Architecture arch = space->minimal_architecture();
+  for (size_t d = 0; d < space->decisions().size(); ++d)
+    if (space->decisions()[d].name == "stage1.precision") arch[d] = 1;
+  EstimatorEvaluator old(u55_estimator());
+  auto refused = old.evaluate({.space = *space, .arch = arch});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("do not see per-layer precision"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("rebuild the estimator"), std::string::npos) << refused.error().message;
+  EXPECT_TRUE(old.evaluate({.space = *space, .arch = space->minimal_architecture()}).ok()) << "int8 everywhere is the target's own";
+
+  auto npu = target("ethos-u55-256");
+  auto built = load_or_build_estimator(*npu, small_build(path("u55.estimator.json")));
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  EXPECT_EQ(built->estimator.metadata().feature_version, estimator::kFeatureVersion);
+  EstimatorEvaluator now(std::move(built->estimator));
+  auto priced = now.evaluate({.space = *space, .arch = arch});
+  ASSERT_TRUE(priced.ok()) << priced.error().message;
+  EXPECT_GT(priced->at("latency_us"), 0);
+  // the memory analysis counts stage1's tensors at two bytes
+  auto int8 = now.evaluate({.space = *space, .arch = space->minimal_architecture()});
+  ASSERT_TRUE(int8.ok());
+  EXPECT_GT(priced->at("peak_memory_bytes"), int8->at("peak_memory_bytes"));
+}
+
 TEST_F(TempDir, RefusesAnotherTargetsFileAndWillNotBuildForAMeasuredTarget) {
   auto tpu = target("edge-tpu-like");
   EstimatorSource source;

@@ -145,6 +145,47 @@ TEST(SearchSpace, RejectsBadValuesWithReasons) {
   EXPECT_NE(no_stages.error().message.find("stages: missing"), std::string::npos) << no_stages.error().message;
 }
 
+// Mixed precision: a stage's `precision` is a categorical decision; its layers carry the choice,
+// the other stages none (they run at the target's precision).
+TEST(SearchSpace, StagePrecisionIsADecisionTheStagesLayersCarry) {
+  const std::string text =
+      "name: m\ninput: {resolution: 32}\nstem: {channels: 8}\nstages:\n"
+      "  - {channels: 8, precision: [int8, int16]}\n  - {channels: 16, stride: 2}\n";
+  auto space = parse_space(text, "m.yaml", {.channel_multiple = 8});
+  ASSERT_TRUE(space.ok()) << space.error().message;
+  const Decision& precision = decision(*space, "stage1.precision");
+  ASSERT_EQ(precision.choices.size(), 2u);
+  EXPECT_FALSE(precision.numeric);
+  EXPECT_EQ(precision.choices[1].label, "int16");
+  const auto precision_index = static_cast<size_t>(&precision - space->decisions().data());
+  Result<Architecture> arch = space->minimal_architecture();
+  (*arch)[precision_index] = 1;
+  ASSERT_TRUE(space->parse_key(space->canonical_key(*arch)).ok());
+  EXPECT_NE(space->canonical_key(*arch).find("stage1.precision=int16"), std::string::npos) << space->canonical_key(*arch);
+  auto graph = space->decode(*arch);
+  ASSERT_TRUE(graph.ok()) << graph.error().message;
+  int int16_nodes = 0;
+  for (const ir::Node& n : graph->nodes()) {
+    const bool in_stage1 = n.name.rfind("stage1.", 0) == 0;
+    EXPECT_EQ(n.precision, in_stage1 ? std::optional<ir::Precision>(ir::Precision::Int16) : std::nullopt) << n.name;
+    int16_nodes += in_stage1;
+  }
+  EXPECT_GT(int16_nodes, 3);
+  auto int8 = *arch;
+  int8[precision_index] = 0;
+  auto graph8 = space->decode(int8);
+  ASSERT_TRUE(graph8.ok());
+  EXPECT_EQ(graph8->node(*graph8->find("stage1.block0.expand")).precision, ir::Precision::Int8);
+  EXPECT_NE(space->canonical_key(int8), space->canonical_key(*arch));
+
+  auto bad = parse_space("name: m\ninput: {resolution: 32}\nstem: {channels: 8}\nstages:\n  - {channels: 8, precision: [int8, int15]}\n",
+                         "m.yaml", {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("m.yaml:5"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("stage1.precision: unknown precision 'int15'; did you mean 'int16'?"), std::string::npos)
+      << bad.error().message;
+}
+
 TEST(SearchSpace, DecodesTheMinimalArchitecture) {
   const SearchSpace space = load("tiny_curated.yaml", 16);
   const Architecture minimal = space.minimal_architecture();

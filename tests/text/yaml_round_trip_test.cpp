@@ -183,6 +183,20 @@ TEST(YamlRoundTrip, BuilderGraphWithWeightsIsBitExact) {
   expect_round_trip(g);
 }
 
+// Mixed precision: a node's own precision is written as its `precision` field and read back.
+TEST(YamlRoundTrip, NodePrecisionSurvives) {
+  ir::Graph g = mobile_net_like();
+  g.set_precision(1, ir::Precision::Int16);
+  expect_round_trip(g);
+  EXPECT_NE(to_yaml(g).find("    precision: int16\n"), std::string::npos);
+  std::string bad = to_yaml(g);
+  bad.replace(bad.find("precision: int16"), 16, "precision: int12");
+  auto loaded = from_yaml(bad, "bad.yaml");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("field 'precision': unknown precision 'int12'"), std::string::npos)
+      << loaded.error().message;
+}
+
 TEST(YamlRoundTrip, NanWeightsKeepTheirBits) {
   ir::Graph g("nan");
   auto x = add(g, ir::OpKind::Input, ir::InputAttrs{{1, 4}}, {}, "x");

@@ -58,6 +58,7 @@ MinimalPeakMemory minimal_peak_memory(const ir::Graph& graph, ir::Precision prec
 // whichever order has the lower peak: (a) least memory left live after the step, then least
 // live during it; (b) least live during the step, then least left after it; ties by node id.
 // Fast (O(nodes^2)); the search's upper bound and its fallback.
-std::vector<ir::NodeId> greedy_memory_order(const ir::Graph& graph);
+// Sizes are bytes at `precision`, or at a node's own (mixed precision; analysis::tensor_bytes).
+std::vector<ir::NodeId> greedy_memory_order(const ir::Graph& graph, ir::Precision precision = ir::Precision::Int8);
 
 }  // namespace hwnas::analysis

@@ -43,7 +43,7 @@ struct PeakMemory {
   std::vector<ir::NodeId> peak_live;   // tensors (producer ids) live at the peak step, ascending
 };
 
-// Bytes of node `id`'s output tensor at `precision`.
+// Bytes of node `id`'s output tensor at `precision`, or at the node's own (ir::layer_precision).
 int64_t tensor_bytes(const ir::Graph& graph, ir::NodeId id, ir::Precision precision);
 
 // Checks that `order` is a permutation of the graph's node ids that runs every node after its

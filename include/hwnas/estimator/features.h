@@ -7,7 +7,8 @@
 //
 // Every kernel type (kernel_type) has the same list (docs/estimator.md describes each entry);
 // an entry a type does not use is 0. The list has a version, kFeatureVersion, stored in every
-// model file: a change of meaning, order or count makes a new version.
+// model file: a change of meaning, order or count makes a new version. A version extends the one
+// before it (version 2 appends kPrecisionBytes), so a model of version 1 still reads its prefix.
 //
 // The kernel's "head" is its first conv2d, linear or pooling node, else its first node that
 // is not a view (flatten, reshape, concat). Its "main input" is the tensor the head (or the pad
@@ -29,9 +30,11 @@
 
 namespace hwnas::estimator {
 
-inline constexpr int kFeatureVersion = 1;
+inline constexpr int kFeatureVersion = 2;
 
-// The features of version 1, in order.
+// The features of version 2, in order: those of version 1 (kBatch to kOffChipShare), then kPrecisionBytes.
+// Byte counts are at each tensor's precision: its node's own on an integer target (mixed
+// precision, ir::layer_precision), else the target's.
 enum Feature : int {
   kBatch,              // batch size of the output
   kInH, kInW, kInC,    // main input; a rank-2 tensor is 1 x 1 x features
@@ -44,7 +47,7 @@ enum Feature : int {
   kMacs,               // multiply-accumulates of the kernel (conv2d and linear)
   kOutputElements,     // elements of the head's output
   kParams,             // trainable parameters of the kernel's nodes
-  kInputBytes,         // main input at the target's activation precision
+  kInputBytes,         // main input, at its precision
   kOutputBytes,        // the kernel's output (its last node)
   kOtherInputBytes,    // all other inputs together
   kInBlocks,           // ceil(in C / P), P the target's channel multiple
@@ -65,8 +68,14 @@ enum Feature : int {
   kTaps,               // kernel H x kernel W
   kIntensity,          // padded_macs / bytes moved (input, output, other inputs, weights): compute or memory bound
   kOffChipShare,       // off_chip_bytes / bytes moved; NaN unknown
+  kPrecisionBytes,     // version 2: bytes per element of the precision the kernel computes in (its
+                       // head's: 1 int8, 2 int16 or fp16, 4 fp32), which sets the MAC array's rate
   kFeatureCount
 };
+
+// How many features each version has: a version's features are the first ones of the next.
+inline constexpr int kVersion1FeatureCount = kPrecisionBytes;
+int feature_count(int version);
 
 using FeatureVector = std::array<float, kFeatureCount>;
 

@@ -35,6 +35,7 @@ struct SampledStage {
   blocks::GroupedVariant grouped_variant = blocks::GroupedVariant::FusedGrouped;
   blocks::Activation activation = blocks::Activation::Relu6;
   int squeeze_excite = 0;     // 0 none, 1 MobileNetV3, 2 EfficientNet, 3 MnasNet style
+  bool int16 = false;         // mixed precision: the stage's layers at int16 (on an integer target)
 };
 
 struct SampledNetwork {
@@ -63,6 +64,9 @@ struct NetworkSamplerOptions {
   double residual_stage_chance = 0.15;
   double segmentation_chance = 0.1, detection_chance = 0.1;
   double dilated_tail_chance = 0.5;  // a segmentation network's last stride-2 stage runs at stride 1, dilation 2
+  // A stage at int16 (mixed precision), drawn from a stream of its own so that the networks are
+  // those the seed gave before precision was sampled; a float target runs it at its own precision.
+  double int16_stage_chance = 0.2;
 };
 
 // The network of `seed`, named "sampled-<seed>".

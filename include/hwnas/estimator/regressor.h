@@ -32,7 +32,8 @@ inline constexpr int kLabelFeatureCount = 6;
 using LabelFeatures = std::array<float, kLabelFeatureCount>;
 LabelFeatures label_features(std::string_view label);
 
-// A regressor's input row: the kernel features, then the label features.
+// A regressor's input row: the kernel features of version 1, the label features, then the features
+// later versions added (so a model of version 1 reads the same columns as when it was fitted).
 inline constexpr int kRowWidth = kFeatureCount + kLabelFeatureCount;
 using RegressorRow = std::array<float, kRowWidth>;
 RegressorRow regressor_row(const FeatureVector& features, const LabelFeatures& label);

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "hwnas/hw/fusion.h"
+#include "hwnas/ir/graph.h"
 #include "hwnas/ir/precision.h"
 #include "hwnas/ir/result.h"
 
@@ -82,21 +83,30 @@ struct AcceleratorSpec {
   EnergySpec energy;
 
   // Whether activations are 16 bits wide (int16 and fp16 halve the IFM block depth and the
-  // dot-product width, as Vela does for int16).
-  bool wide_activations() const { return precision != ir::Precision::Int8; }
+  // dot-product width, as Vela does for int16), at the spec's precision or at `p`.
+  bool wide_activations() const { return wide_activations(precision); }
+  static bool wide_activations(ir::Precision p) { return p != ir::Precision::Int8; }
+  // The precision a node's output is computed in: its own (mixed precision) when both are
+  // integer precisions, else the spec's (ir::layer_precision).
+  ir::Precision precision_of(const ir::Node& node) const { return ir::layer_precision(node.precision, precision); }
   // Peak MACs per cycle at int8: micro-block H x W x depth x dot-product width x cores.
   int64_t int8_macs_per_cycle() const;
-  // Peak MACs per cycle at the spec's precision.
-  int64_t macs_per_cycle() const;
+  // Peak MACs per cycle at the spec's precision, or at `p`.
+  int64_t macs_per_cycle() const { return macs_per_cycle(precision); }
+  int64_t macs_per_cycle(ir::Precision p) const;
   // Peak operations per second, 2 x MACs x clock, in tera-ops (at the spec's precision).
   double peak_tops() const;
   // Bytes per second of a level's bandwidth, in GB/s.
   double bandwidth_gbps(const MemoryLevelSpec& level) const;
   // The channel multiple a network should use (the larger of the OFM and IFM quanta).
   int64_t channel_multiple() const;
-  // IFM block depth and dot-product width at the spec's precision.
-  int64_t ifm_block_depth() const;
-  int64_t dot_product_width() const;
+  // IFM block depth and dot-product width at the spec's precision, or at `p` (never below 1).
+  int64_t ifm_block_depth() const { return ifm_block_depth(precision); }
+  int64_t ifm_block_depth(ir::Precision p) const;
+  int64_t dot_product_width() const { return dot_product_width(precision); }
+  int64_t dot_product_width(ir::Precision p) const;
+  // Bytes of one activation element at `p` on this accelerator (1 for int8, 2 for 16-bit).
+  static int64_t activation_bytes(ir::Precision p) { return wide_activations(p) ? 2 : 1; }
 };
 
 // Parses a spec from YAML text. `source_name` names the file in errors. A malformed or

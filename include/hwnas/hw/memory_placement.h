@@ -37,8 +37,10 @@ TensorPlacement place_tensors(const AcceleratorSpec& spec, const ir::Graph& grap
                               const std::vector<Kernel>& kernels);
 
 // Bytes a tensor of `shape` occupies: channels (dim 1) rounded up to spec.channel_padding,
-// elements of the spec's activation precision.
-int64_t storage_bytes(const AcceleratorSpec& spec, const ir::Shape& shape);
+// elements of `precision` (AcceleratorSpec::activation_bytes: 1 for int8, 2 for 16 bits).
+int64_t storage_bytes(const AcceleratorSpec& spec, const ir::Shape& shape, ir::Precision precision);
+// Bytes node `id`'s output occupies, at the node's precision (its own, else the spec's).
+int64_t storage_bytes(const AcceleratorSpec& spec, const ir::Graph& graph, ir::NodeId id);
 
 // Bytes of a node's weights as the accelerator stores them: weights of 1 byte (int8, int16
 // activations with 8-bit weights, as Ethos-U) or 2 (fp16), plus per output channel the bias

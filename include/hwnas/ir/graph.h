@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hwnas/ir/ops.h"
+#include "hwnas/ir/precision.h"
 #include "hwnas/ir/result.h"
 #include "hwnas/ir/shape.h"
 
@@ -41,6 +42,9 @@ struct Node {
   std::vector<NodeId> inputs;
   Shape shape;                // inferred output shape
   std::vector<Param> params;  // in the fixed order the op defines
+  // The precision the accelerator computes this node's output in (mixed precision: a space's
+  // per-stage `precision` decision). Unset: the target's own precision.
+  std::optional<Precision> precision;
   bool operator==(const Node&) const = default;
 
   template <class A>
@@ -70,6 +74,10 @@ class Graph {
   const Node& operator[](NodeId id) const { return node(id); }
   // For filling weights; the structure (kind, attrs, inputs, shape) must not be edited.
   Param& param(NodeId id, size_t index) { return nodes_.at(static_cast<size_t>(id)).params.at(index); }
+  // Sets the precision a node's output is computed in (unset: the target's).
+  void set_precision(NodeId id, std::optional<Precision> precision) {
+    nodes_.at(static_cast<size_t>(id)).precision = precision;
+  }
 
   std::optional<NodeId> find(std::string_view name) const;
   // The graph's Input nodes, in order.

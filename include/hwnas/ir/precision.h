@@ -35,4 +35,14 @@ inline std::optional<Precision> precision_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+// Whether `p` is an integer precision: a target computing in int8 or int16 can run each layer at
+// either (mixed precision); a float target runs every layer at its own precision.
+inline bool is_integer(Precision p) { return p == Precision::Int8 || p == Precision::Int16; }
+
+// The precision a layer that asks for `layer` (ir::Node::precision; unset: nothing) runs in on a
+// target computing at `target`: the layer's own on an integer target, else the target's.
+inline Precision layer_precision(std::optional<Precision> layer, Precision target) {
+  return layer && is_integer(target) && is_integer(*layer) ? *layer : target;
+}
+
 }  // namespace hwnas::ir

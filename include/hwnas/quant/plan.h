@@ -71,7 +71,7 @@ class RangeObserver {
 
 struct PlanOptions {
   WeightGranularity weights = WeightGranularity::PerChannel;
-  ir::Precision activations = ir::Precision::Int8;  // Int8 or Int16
+  ir::Precision activations = ir::Precision::Int8;  // Int8 or Int16, for every node without a precision of its own (ir::Node::precision)
 };
 
 struct QuantPlan {

@@ -73,6 +73,9 @@ struct StageSpec {
   std::string name;             // "stage1"
   int block_type = -1;          // decision index (categorical: "ibn", "fused_ibn", ...)
   int kernel = -1, expansion = -1, depth = -1, channels = -1;
+  // decision index (categorical: "int8", "int16"): the precision the accelerator runs the
+  // stage's layers in (mixed precision); -1: the target's own precision
+  int precision = -1;
   int64_t stride = 1;           // fixed per stage
   int64_t groups = 2;           // grouped_ibn's groups
   bool squeeze_excite = false;

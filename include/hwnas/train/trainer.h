@@ -108,6 +108,9 @@ struct TrainOptions {
   // fake_quant; the graph's batch norms folded, as the plan's). Gradients pass straight through.
   std::shared_ptr<const quant::QuantPlan> fake_quant{};
   std::function<void(const Progress&)> progress{};
+  // Called after every optimizer step, with the module (under torch::NoGradGuard): a constraint
+  // the weights must keep, e.g. sparsity::recenter for clustered weights.
+  std::function<void(libtorch::GraphModule&)> after_step{};
 };
 
 struct TrainResult {
