@@ -77,6 +77,7 @@ def main():
     train_seconds = time.time() - start
     curve = [float(v) for v in re.findall(r"epoch \d+/\d+ .*?held-out \S+ ([0-9.]+)%", trained)]
     variants = [
+        ("control: fine-tuning alone", []),  # the same fine-tuning, nothing compressed: what the extra epochs give by themselves
         ("prune 25 % (l1)", ["--prune", "0.25", "--channel-multiple", str(P)]),
         ("prune 50 % (l1)", ["--prune", "0.5", "--channel-multiple", str(P)]),
         ("cluster 32", ["--cluster", "32"]),

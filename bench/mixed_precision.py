@@ -5,7 +5,7 @@ Two searches run with one config but the space: `fashion_mnist_curated` (every l
 `fashion_mnist_mixed` (the same, with a per-stage `precision: [int8, int16]` decision). Both use
 NSGA-II over two objectives, accuracy_int8 (trained with `hwnas` on Fashion-MNIST, then quantised
 as the accelerator computes: int16 stages on int16 grids) and latency on the simulated
-Ethos-U55-256 (predicted by one estimator, built once and shared), within the same memory budget,
+Ethos-U55-256 (the simulator itself, per layer at its precision), within the same memory budget,
 the same number of trials and the same seed. The script prints each search's Pareto front of
 accuracy_int8 against latency, the hypervolume of each front against a common reference point,
 and which stages the mixed search ran at int16 on its front. Writes WORK/mixed_precision.json.
@@ -24,7 +24,10 @@ import sys
 import time
 
 TARGET = "ethos-u55-256"
-SPACES = [("int8 only", "fashion_mnist_curated"), ("mixed int8/int16", "fashion_mnist_mixed")]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# (label, space as the config names it, short name): the int8-only space is built in; the mixed one is spaces/*.yaml
+SPACES = [("int8 only", "fashion_mnist_curated", "fashion_mnist_curated"),
+          ("mixed int8/int16", os.path.join(ROOT, "spaces", "fashion_mnist_mixed.yaml"), "fashion_mnist_mixed")]
 
 
 def run(cmd, log, cwd=None):
@@ -38,12 +41,11 @@ def run(cmd, log, cwd=None):
     return proc.stdout
 
 
-def config_text(space, args, estimator, store, output):
+def config_text(space, args, store, output):
     return f"""# bench/mixed_precision.py: one of two searches that differ only in their space
 space: {space}
 target: {TARGET}
-evaluators: [estimator, training]
-estimator: {estimator}
+evaluators: [hardware, training]
 training: {{data: fashion-mnist, epochs: {args.epochs}, data_fraction: {args.data_fraction}, batch_size: 32,
            learning_rate: 0.05, held_out_examples: 2000, int8: {{calibration_batches: 4, calibration: minmax, weights: per_channel}}}}
 objectives: [{{metric: accuracy_int8, direction: maximize}}, {{metric: latency_us, direction: minimize}}]
@@ -95,15 +97,13 @@ def main():
     hwnas = os.path.abspath(os.path.join(args.build, "src", "cli", "hwnas"))
     os.makedirs(args.work, exist_ok=True)
     work = os.path.abspath(args.work)
-    estimator = os.path.join(work, TARGET + ".estimator.json")
     results = {"trials": args.trials, "epochs": args.epochs, "data_fraction": args.data_fraction, "seed": args.seed,
                "searches": []}
-    for label, space in SPACES:
-        name = space
+    for label, space, name in SPACES:
         store, output = os.path.join(work, name + ".db"), os.path.join(work, name)
         config = os.path.join(work, name + ".yaml")
         with open(config, "w") as f:
-            f.write(config_text(space, args, estimator, store, output))
+            f.write(config_text(space, args, store, output))
         start = time.time()
         run([hwnas, "search", config, "--resume"], os.path.join(work, name + ".search.log"), cwd=work)
         seconds = time.time() - start
@@ -115,7 +115,7 @@ def main():
         points = [(100 * t["metrics"]["accuracy_int8"], t["metrics"]["latency_us"]) for t in trials]
         on_front = front(points)
         results["searches"].append({
-            "label": label, "space": space, "wall_s": round(seconds, 1), "feasible_trials": len(trials),
+            "label": label, "space": name, "wall_s": round(seconds, 1), "feasible_trials": len(trials),
             "front": [{"accuracy_int8": points[i][0], "latency_us": points[i][1], "int8_drop": 100 * trials[i]["metrics"]["int8_drop"] if "int8_drop" in trials[i]["metrics"] else None,
                        "int16_stages": int16_stages(trials[i]["key"]), "key": trials[i]["key"]} for i in on_front],
             "all_int16_choices": sum(len(int16_stages(t["key"])) for t in trials)})
@@ -130,7 +130,7 @@ def main():
         s["hypervolume"] = hypervolume([(f["accuracy_int8"], f["latency_us"]) for f in s["front"]], ref_accuracy, ref_latency)
 
     print(f"# Mixed-precision vs int8-only search: {args.trials} trials each, NSGA-II, seed {args.seed}, "
-          f"{args.epochs} epoch(s) on {args.data_fraction:g} of Fashion-MNIST, {TARGET} (estimator)\n")
+          f"{args.epochs} epoch(s) on {args.data_fraction:g} of Fashion-MNIST, {TARGET} (simulated)\n")
     for s in results["searches"]:
         print(f"## {s['label']} ({s['space']}): {s['feasible_trials']} feasible trials, {s['wall_s']:.0f} s, "
               f"hypervolume {s['hypervolume']:.1f} (points x us)\n")

@@ -66,8 +66,11 @@ Result<double> held_out_metric(const ir::Graph& graph, const CheckpointRun& run,
 }
 
 int run_compress(const CompressArgs& args, Streams streams) {
-  if (args.prune <= 0 && args.cluster <= 0)
-    return report_error(*streams.err, "nothing to do: give --prune RATIO, --cluster K or both", kExitUsage);
+  if (args.prune <= 0 && args.cluster <= 0 && args.fine_tune_epochs <= 0)
+    return report_error(*streams.err,
+                        "nothing to do: give --prune RATIO, --cluster K or both (or --fine-tune-epochs alone: the control, "
+                        "the same fine-tuning without compression)",
+                        kExitUsage);
   auto criterion = sparsity::criterion_from_name(args.criterion);
   if (!criterion) return report_error(*streams.err, "--criterion: " + criterion.error().message, kExitUsage);
   auto run = open_checkpoint_run(args.checkpoint, args.data, args.data_dir);
