@@ -19,31 +19,15 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
-BASELINE_SPACE = "fashion_mnist_uncurated"
-# The built-in search's baseline (src/search/config.cpp, `baseline.architecture`).
-BASELINE_KEY = ("resolution=32;depth_multiplier=1.0;stem.channels=32;stage1.block=ibn;stage1.kernel=3;"
-                "stage1.expansion=1;stage1.depth=1;stage1.channels=16;stage2.block=ibn;stage2.kernel=3;"
-                "stage2.expansion=6;stage2.depth=2;stage2.channels=24;stage3.block=ibn;stage3.kernel=3;"
-                "stage3.expansion=6;stage3.depth=3;stage3.channels=32;stage4.block=ibn;stage4.kernel=3;"
-                "stage4.expansion=6;stage4.depth=4;stage4.channels=64;stage5.block=ibn;stage5.kernel=3;"
-                "stage5.expansion=6;stage5.depth=3;stage5.channels=96")
+from hwnas_bench import BASELINE_KEY, BASELINE_SPACE, epoch_metrics, run
+
 TARGET = "ethos-u55-256"
 P = 32  # its channel multiple
 
 
-def run(cmd, log):
-    with open(log, "w") as f:
-        f.write("$ " + " ".join(cmd) + "\n")
-        f.flush()
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        f.write(proc.stdout)
-    if proc.returncode != 0:
-        sys.exit(f"compression: {' '.join(cmd)} failed (exit {proc.returncode}); see {log}")
-    return proc.stdout
 
 
 def figure(pattern, text, what):
@@ -68,14 +52,14 @@ def main():
     hwnas = os.path.join(args.build, "src", "cli", "hwnas")
     os.makedirs(args.work, exist_ok=True)
     model = os.path.join(args.work, "network.yaml")
-    run([hwnas, "space", args.space, "--target", TARGET, "--arch", args.key, "-o", model],
+    run("compression", [hwnas, "space", args.space, "--target", TARGET, "--arch", args.key, "-o", model],
         os.path.join(args.work, "decode.log"))
     ckpt = os.path.join(args.work, "network.ckpt")
     start = time.time()
-    trained = run([hwnas, "train", model, "--epochs", str(args.epochs), "--seed", str(args.seed), "--threads", str(args.threads),
+    trained = run("compression", [hwnas, "train", model, "--epochs", str(args.epochs), "--seed", str(args.seed), "--threads", str(args.threads),
                    "--data-fraction", str(args.data_fraction), "--checkpoint", ckpt, "--quiet"], os.path.join(args.work, "train.log"))
     train_seconds = time.time() - start
-    curve = [float(v) for v in re.findall(r"epoch \d+/\d+ .*?held-out \S+ ([0-9.]+)%", trained)]
+    curve = epoch_metrics(trained)
     variants = [
         ("control: fine-tuning alone", []),  # the same fine-tuning, nothing compressed: what the extra epochs give by themselves
         ("prune 25 % (l1)", ["--prune", "0.25", "--channel-multiple", str(P)]),
@@ -88,7 +72,7 @@ def main():
     for label, options in variants:
         name = re.sub(r"[^a-z0-9]+", "_", label).strip("_")
         t0 = time.time()
-        out = run([hwnas, "compress", ckpt, *options, "--fine-tune-epochs", str(args.fine_tune_epochs), "--threads", str(args.threads),
+        out = run("compression", [hwnas, "compress", ckpt, *options, "--fine-tune-epochs", str(args.fine_tune_epochs), "--threads", str(args.threads),
                    "--data-fraction", str(args.data_fraction), "--seed", str(args.seed), "-o", os.path.join(args.work, name + ".ckpt")],
                   os.path.join(args.work, name + ".log"))
         (before,) = figure(r"as trained: \S+ ([0-9.]+) %", out, "the trained metric")

@@ -19,9 +19,10 @@ trained result. Every figure is what the commands printed in this run; nothing i
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
+
+from hwnas_bench import run
 
 TARGET = "ethos-u55-256"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,15 +31,6 @@ SPACES = [("int8 only", "fashion_mnist_curated", "fashion_mnist_curated"),
           ("mixed int8/int16", os.path.join(ROOT, "spaces", "fashion_mnist_mixed.yaml"), "fashion_mnist_mixed")]
 
 
-def run(cmd, log, cwd=None):
-    with open(log, "w") as f:
-        f.write("$ " + " ".join(cmd) + "\n")
-        f.flush()
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
-        f.write(proc.stdout)
-    if proc.returncode != 0:
-        sys.exit(f"mixed_precision: {' '.join(cmd)} failed (exit {proc.returncode}); see {log}")
-    return proc.stdout
 
 
 def config_text(space, args, store, output):
@@ -105,9 +97,9 @@ def main():
         with open(config, "w") as f:
             f.write(config_text(space, args, store, output))
         start = time.time()
-        run([hwnas, "search", config, "--resume"], os.path.join(work, name + ".search.log"), cwd=work)
+        run("mixed_precision", [hwnas, "search", config, "--resume"], os.path.join(work, name + ".search.log"), cwd=work)
         seconds = time.time() - start
-        exported = json.loads(run([hwnas, "trials", "export", store, "--format", "json"],
+        exported = json.loads(run("mixed_precision", [hwnas, "trials", "export", store, "--format", "json"],
                                   os.path.join(work, name + ".export.log")))
         trials = [t for t in exported["trials"] if t["status"] == "done" and t["feasible"]
                   and "accuracy_int8" in t["metrics"] and "latency_us" in t["metrics"]]

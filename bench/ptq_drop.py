@@ -18,39 +18,18 @@ import glob
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
+from hwnas_bench import BASELINE_KEY, BASELINE_SPACE, epoch_metrics, run
+
 SPACE = "fashion_mnist_curated"        # the searched network's space
-BASELINE_SPACE = "fashion_mnist_uncurated"  # the baseline's (MobileNetV2's own channel counts)
 TARGET = "ethos-u55-256"
-# The built-in search's baseline (src/search/config.cpp, `baseline.architecture`).
-BASELINE_KEY = ("resolution=32;depth_multiplier=1.0;stem.channels=32;stage1.block=ibn;stage1.kernel=3;"
-                "stage1.expansion=1;stage1.depth=1;stage1.channels=16;stage2.block=ibn;stage2.kernel=3;"
-                "stage2.expansion=6;stage2.depth=2;stage2.channels=24;stage3.block=ibn;stage3.kernel=3;"
-                "stage3.expansion=6;stage3.depth=3;stage3.channels=32;stage4.block=ibn;stage4.kernel=3;"
-                "stage4.expansion=6;stage4.depth=4;stage4.channels=64;stage5.block=ibn;stage5.kernel=3;"
-                "stage5.expansion=6;stage5.depth=3;stage5.channels=96")
 VARIANTS = [("per_channel", "minmax"), ("per_tensor", "minmax"), ("per_channel", "percentile"),
             ("per_tensor", "percentile")]
 
 
-def run(cmd, log):
-    with open(log, "w") as f:
-        f.write("$ " + " ".join(cmd) + "\n")
-        f.flush()
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        f.write(proc.stdout)
-    if proc.returncode != 0:
-        sys.exit(f"ptq_drop: {' '.join(cmd)} failed (exit {proc.returncode}); see {log}")
-    return proc.stdout
 
-
-def epoch_metrics(train_output):
-    # "epoch 3/15  loss 0.2817  held-out top-1 91.23%  ..." lines of `hwnas train`.
-    found = re.findall(r"epoch (\d+)/\d+ .*?held-out \S+ ([0-9.]+)%", train_output)
-    return [float(v) for _, v in found]
 
 
 def quantize_figures(output):
@@ -83,11 +62,11 @@ def main():
     rows = []
     for label, name, space, arch in networks:
         net = os.path.join(args.work, name + ".yaml")
-        run([hwnas, "space", space, "--target", TARGET, "--arch", arch, "-o", net], os.path.join(args.work, name + ".decode.log"))
+        run("ptq_drop", [hwnas, "space", space, "--target", TARGET, "--arch", arch, "-o", net], os.path.join(args.work, name + ".decode.log"))
         for seed in seeds:
             out_dir = os.path.join(args.work, f"{name}-seed{seed}")
             start = time.time()
-            train_out = run([hwnas, "train", net, "--epochs", str(args.epochs), "--seed", str(seed), "--threads",
+            train_out = run("ptq_drop", [hwnas, "train", net, "--epochs", str(args.epochs), "--seed", str(seed), "--threads",
                              str(args.threads), "--data-fraction", str(args.data_fraction), "--quiet", "-o", out_dir], os.path.join(args.work, f"{name}-seed{seed}.train.log"))
             train_s = time.time() - start
             curve = epoch_metrics(train_out)
@@ -98,7 +77,7 @@ def main():
             row = {"network": label, "seed": seed, "epochs": args.epochs, "data_fraction": args.data_fraction, "train_s": round(train_s, 1), "curve": curve,
                    "last3_gain": round(curve[-1] - curve[-4], 2) if len(curve) >= 4 else None, "variants": {}}
             for weights, calibration in VARIANTS:
-                q_out = run([hwnas, "quantize", ckpt, "--weights", weights, "--calibration", calibration,
+                q_out = run("ptq_drop", [hwnas, "quantize", ckpt, "--weights", weights, "--calibration", calibration,
                              "--calibration-batches", str(args.calibration_batches), "--threads", str(args.threads)],
                             os.path.join(args.work, f"{name}-seed{seed}.{weights}.{calibration}.log"))
                 row["fp32"], int8, drop = quantize_figures(q_out)

@@ -1,6 +1,5 @@
 // `hwnas compress CHECKPOINT`: structured channel pruning and weight clustering of a trained network, fine-tuned, with the bytes and accuracy each step costs.
 #include <memory>
-#include <sstream>
 
 #include "commands.h"
 #include "torch_exec.h"
@@ -9,11 +8,11 @@
 #include <torch/utils.h>
 
 #include "checkpoint_data.h"
+#include "format.h"
 #include "hwnas/analysis/cost.h"
 #include "hwnas/analysis/weight_palette.h"
 #include "hwnas/sparsity/channel_pruning.h"
 #include "hwnas/sparsity/weight_clustering.h"
-#include "hwnas/text/yaml_format.h"
 #include "hwnas/train/checkpoint.h"
 #include "hwnas/train/keep_clusters.h"
 #include "hwnas/train/trainer.h"
@@ -41,28 +40,25 @@ struct CompressArgs {
   std::string output;
 };
 
-std::string fixed(double value, int digits = 2) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
-  return out.str();
-}
-
 std::string change(int64_t before, int64_t after) {
   return std::to_string(before) + " -> " + std::to_string(after) + " (" +
          fixed(before > 0 ? 100.0 * static_cast<double>(after - before) / static_cast<double>(before) : 0.0, 1) + " %)";
 }
 
-// The network's metric on the held-out set, its weights as they are.
-Result<double> held_out_metric(const ir::Graph& graph, const CheckpointRun& run, int64_t batch_size) {
-  auto module = libtorch::make_graph_module(graph);
-  if (!module) return module.error();
+// The task's metric of `module` on the held-out set.
+Result<double> held_out_metric(libtorch::GraphModule& module, CheckpointRun& run, int64_t batch_size) {
   const train::CheckpointInfo& info = run.loaded.info;
-  auto report = train::evaluate(*module, *run.task, *run.data.held_out,
+  auto report = train::evaluate(module, *run.task, *run.data.held_out,
                                 {.batch_size = batch_size, .resolution = info.resolution, .mean = info.mean, .std = info.std});
   if (!report) return report.error();
   return report->metric;
+}
+
+// The same of a graph with weights, its weights as they are.
+Result<double> held_out_metric(const ir::Graph& graph, CheckpointRun& run, int64_t batch_size) {
+  auto module = libtorch::make_graph_module(graph);
+  if (!module) return module.error();
+  return held_out_metric(*module, run, batch_size);
 }
 
 int run_compress(const CompressArgs& args, Streams streams) {
@@ -81,12 +77,13 @@ int run_compress(const CompressArgs& args, Streams streams) {
   std::ostream& out = *streams.out;
 
   ir::Graph graph = run->loaded.graph;
-  auto fp32 = held_out_metric(graph, *run, args.batch_size);
+  auto fp32 = held_out_metric(run->loaded.module, *run, args.batch_size);
   if (!fp32) return report_error(*streams.err, fp32.error().message);
+  double current_metric = *fp32;  // of `graph` as it stands after each step
   const analysis::CostSummary before = analysis::analyze_cost(graph);
   const analysis::PaletteBytes bytes_before = analysis::palettized_weight_bytes(graph);
   out << graph.name() << " on " << run->data.held_out->describe() << '\n'
-      << "  as trained: " << metric << " " << fixed(100.0 * *fp32) << " %; params " << before.params << ", MACs " << before.macs
+      << "  as trained: " << metric << " " << fixed(100.0 * *fp32, 2) << " %; params " << before.params << ", MACs " << before.macs
       << ", conv/linear weights " << bytes_before.plain << " bytes at int8\n";
 
   if (args.prune > 0) {
@@ -101,7 +98,8 @@ int run_compress(const CompressArgs& args, Streams streams) {
     out << "  pruned " << fixed(100.0 * args.prune, 0) << " % of " << cut << " of " << pruned->widths.size() << " prunable widths ("
         << sparsity::criterion_name(*criterion) << ", kept widths multiples of " << args.channel_multiple << "): params "
         << change(before.params, after.params) << ", MACs " << change(before.macs, after.macs) << "; " << metric << " "
-        << fixed(100.0 * *metric_now) << " % before fine-tuning\n";
+        << fixed(100.0 * *metric_now, 2) << " % before fine-tuning\n";
+    current_metric = *metric_now;
   }
   std::shared_ptr<sparsity::ClusteredNetwork> clusters;
   if (args.cluster > 0) {
@@ -111,10 +109,11 @@ int run_compress(const CompressArgs& args, Streams streams) {
     auto metric_now = held_out_metric(graph, *run, args.batch_size);
     if (!metric_now) return report_error(*streams.err, metric_now.error().message);
     out << "  clustered to " << args.cluster << " values per layer (" << clusters->layers.size() << " layers, " << clusters->weights
-        << " weights): " << metric << " " << fixed(100.0 * *metric_now) << " % before fine-tuning\n";
+        << " weights): " << metric << " " << fixed(100.0 * *metric_now, 2) << " % before fine-tuning\n";
+    current_metric = *metric_now;
   }
 
-  double final_metric = -1;
+  double final_metric = current_metric;
   if (args.fine_tune_epochs > 0) {
     train::TrainOptions options;
     options.epochs = args.fine_tune_epochs;
@@ -133,27 +132,19 @@ int run_compress(const CompressArgs& args, Streams streams) {
     graph = std::move(tuned->graph);
     final_metric = tuned->eval_metric;
     out << "  after " << args.fine_tune_epochs << " epoch(s) of fine-tuning (lr " << args.lr << (clusters ? ", clusters kept" : "") << "): "
-        << metric << " " << fixed(100.0 * final_metric) << " %\n";
-  } else {
-    auto metric_now = held_out_metric(graph, *run, args.batch_size);
-    if (!metric_now) return report_error(*streams.err, metric_now.error().message);
-    final_metric = *metric_now;
-    if (!args.output.empty()) {
-      ir::Graph structure = graph;
-      for (const ir::Node& n : structure.nodes())
-        for (size_t k = 0; k < n.params.size(); ++k) structure.param(n.id, k).data.clear();
-      train::CheckpointInfo saved = info;
-      saved.graph_yaml = text::to_yaml(structure);
-      saved.epoch = saved.batch_in_epoch = saved.step = saved.epoch_steps = 0;
-      saved.epoch_loss_sum = 0;
-      auto module = libtorch::make_graph_module(graph);
-      if (!module) return report_error(*streams.err, module.error().message);
-      if (Status s = train::save_checkpoint(args.output, saved, *module, nullptr); !s) return report_error(*streams.err, s.error().message);
-    }
+        << metric << " " << fixed(100.0 * final_metric, 2) << " %\n";
+  } else if (!args.output.empty()) {  // the trainer writes the fine-tuned checkpoint; here the compressed weights as they are
+    train::CheckpointInfo saved = info;
+    saved.graph_yaml = train::structure_yaml(graph);
+    saved.epoch = saved.batch_in_epoch = saved.step = saved.epoch_steps = 0;
+    saved.epoch_loss_sum = 0;
+    auto module = libtorch::make_graph_module(graph);
+    if (!module) return report_error(*streams.err, module.error().message);
+    if (Status s = train::save_checkpoint(args.output, saved, *module, nullptr); !s) return report_error(*streams.err, s.error().message);
   }
   const analysis::CostSummary after = analysis::analyze_cost(graph);
   const analysis::PaletteBytes bytes_after = analysis::palettized_weight_bytes(graph);
-  out << "  result: " << metric << " " << fixed(100.0 * final_metric) << " %, drop " << fixed(100.0 * (*fp32 - final_metric))
+  out << "  result: " << metric << " " << fixed(100.0 * final_metric, 2) << " %, drop " << fixed(100.0 * (*fp32 - final_metric), 2)
       << " points; params " << change(before.params, after.params) << "; conv/linear weight bytes (int8, palettised where a layer has at most 256 values) "
       << change(bytes_before.palettized, bytes_after.palettized) << "\n";
   if (!args.output.empty()) out << "written: " << args.output << '\n';

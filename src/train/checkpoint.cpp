@@ -45,6 +45,13 @@ Status open_archive(torch::serialize::InputArchive& archive, const std::string& 
 
 }  // namespace
 
+std::string structure_yaml(const ir::Graph& graph) {
+  ir::Graph structure = graph;
+  for (const ir::Node& node : graph.nodes())
+    for (size_t p = 0; p < node.params.size(); ++p) structure.param(node.id, p).data.clear();
+  return text::to_yaml(structure);
+}
+
 Status save_checkpoint(const std::string& path, const CheckpointInfo& info, const libtorch::GraphModule& module,
                        const torch::optim::Optimizer* optimizer) {
   const std::string temporary = path + ".tmp";

@@ -15,7 +15,6 @@
 #include <set>
 
 #include "hwnas/data/subset.h"
-#include "hwnas/text/yaml_format.h"
 #include "hwnas/train/checkpoint.h"
 
 namespace hwnas::train {
@@ -25,15 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// The graph without its weights: what a checkpoint records of the network's structure.
-ir::Graph structure_of(const ir::Graph& graph) {
-  ir::Graph copy = graph;
-  for (size_t id = 0; id < copy.size(); ++id)
-    for (size_t p = 0; p < copy.node(static_cast<ir::NodeId>(id)).params.size(); ++p)
-      copy.param(static_cast<ir::NodeId>(id), p).data.clear();
-  return copy;
 }
 
 Status check_options(const TrainOptions& o) {
@@ -88,7 +78,7 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
 Status check_resumable(const CheckpointInfo& info, const ir::Graph& graph, const Task& task,
                        const TrainOptions& options, const std::string& path) {
   const std::string where = "checkpoint '" + path + "'";
-  if (info.graph_yaml != text::to_yaml(structure_of(graph)))
+  if (info.graph_yaml != structure_yaml(graph))
     return Error{where + ": was written for another network than graph '" + graph.name() + "'"};
   auto differs = [&](const std::string& field, const std::string& saved, const std::string& now) {
     return Error{where + ": was written with " + field + " " + saved + ", this run has " + now +
@@ -270,7 +260,7 @@ Result<TrainResult> train_network(const ir::Graph& graph, Task& task, const data
   if (!optimizer) return optimizer.error();
 
   CheckpointInfo position;
-  position.graph_yaml = text::to_yaml(structure_of(graph));
+  position.graph_yaml = structure_yaml(graph);
   position.task = data::task_name(task.kind());
   position.seed = options.seed;
   position.batch_size = options.batch_size;

@@ -40,6 +40,9 @@ struct CheckpointInfo {
   std::string optimizer;  // "sgd", "adamw"
 };
 
+// The graph without its weights, in the text format: what CheckpointInfo::graph_yaml records.
+std::string structure_yaml(const ir::Graph& graph);
+
 // Writes `path` (through a temporary file renamed into place, so a crash leaves the old one).
 // `optimizer` may be null (weights only).
 Status save_checkpoint(const std::string& path, const CheckpointInfo& info, const libtorch::GraphModule& module,
